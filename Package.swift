@@ -1,0 +1,26 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// PhotoPreflight: checks, fixes and uploads headshots for talking-photo avatar services.
+/// No Swift package dependencies: the toolchain, plus the system's libjpeg(-turbo) and libpng.
+let package = Package(
+    name: "PhotoPreflight",
+    products: [
+        .executable(name: "preflight", targets: ["preflight"]),
+        .library(name: "PreflightKit", targets: ["PreflightKit"]),
+    ],
+    targets: [
+        // C shims: each owns its library's setjmp/longjmp and never prints.
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
+        .target(name: "PhotoCodec", dependencies: ["CJPEG", "CPNG"]),
+        .target(name: "PreflightKit", dependencies: ["PhotoCodec"]),
+        .executableTarget(name: "preflight", dependencies: ["PreflightKit"]),
+        // Synthesises the fixture photos and the benchmark corpus (not installed; a developer tool).
+        .executableTarget(name: "pp-fixtures", dependencies: ["PhotoCodec"]),
+        .testTarget(name: "PhotoCodecTests", dependencies: ["PhotoCodec"]),
+        .testTarget(name: "PreflightKitTests", dependencies: ["PreflightKit", "PhotoCodec"]),
+        .testTarget(name: "PreflightCLITests", dependencies: ["PreflightKit"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

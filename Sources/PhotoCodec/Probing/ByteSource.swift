@@ -1,0 +1,112 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Random access to a file's bytes, read in blocks so that a header probe touches only the
+/// first few KiB of a large photo. Reads past the end return fewer bytes, never fail.
+public protocol ByteSource {
+    /// The whole length in bytes.
+    var count: Int { get }
+    /// Up to `length` bytes from `offset` (fewer at the end of the data).
+    mutating func bytes(at offset: Int, length: Int) throws(ByteSourceError) -> ArraySlice<UInt8>
+}
+
+/// An I/O failure while reading a file (the file's problem is reported, never thrown past it).
+public struct ByteSourceError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+    public var description: String { "\(path): \(reason)" }
+
+    /// The C library's text for `errno`.
+    public static func errno(_ path: String, _ code: Int32, _ action: String) -> ByteSourceError {
+        ByteSourceError(path: path, reason: "\(action): \(String(cString: strerror(code)))")
+    }
+}
+
+/// Bytes already in memory (tests, and files that were read whole).
+public struct MemoryByteSource: ByteSource {
+    public let storage: [UInt8]
+    public init(_ storage: [UInt8]) { self.storage = storage }
+    public var count: Int { storage.count }
+    public func bytes(at offset: Int, length: Int) -> ArraySlice<UInt8> {
+        guard offset >= 0, offset < storage.count, length > 0 else { return [] }
+        return storage[offset..<min(storage.count, offset + min(length, storage.count - offset))]
+    }
+}
+
+/// A file read with `pread` through a small window; the first window (64 KiB) covers the
+/// headers of nearly every JPEG and PNG, so a probe is usually one system call.
+public final class FileByteSource: ByteSource {
+    public let path: String
+    public let count: Int
+    private let descriptor: Int32
+    private var window: [UInt8] = []
+    private var windowStart = 0
+    private let windowSize: Int
+    /// How many bytes were read from the file so far (the probe's cost).
+    public private(set) var bytesRead = 0
+
+    /// Opens `path` read-only (O_NOFOLLOW is not used: symlinked photos are fine).
+    public init(path: String, windowSize: Int = 65_536) throws(ByteSourceError) {
+        self.path = path
+        self.windowSize = windowSize
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { throw .errno(path, errno, "cannot open") }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw .errno(path, code, "cannot stat")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw ByteSourceError(path: path, reason: "not a regular file")
+        }
+        descriptor = fd
+        count = Int(info.st_size)
+    }
+
+    deinit { close(descriptor) }
+
+    public func bytes(at offset: Int, length: Int) throws(ByteSourceError) -> ArraySlice<UInt8> {
+        guard offset >= 0, offset < count, length > 0 else { return [] }
+        let end = min(count, offset + length)
+        if offset >= windowStart && end <= windowStart + window.count {
+            return window[(offset - windowStart)..<(end - windowStart)]
+        }
+        let want = max(windowSize, end - offset)
+        window = try readExactly(at: offset, length: min(want, count - offset))
+        windowStart = offset
+        return window[0..<min(window.count, end - offset)]
+    }
+
+    /// The whole file (for decoding).
+    public func readAll() throws(ByteSourceError) -> [UInt8] {
+        try readExactly(at: 0, length: count)
+    }
+
+    private func readExactly(at offset: Int, length: Int) throws(ByteSourceError) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: length)
+        var done = 0
+        while done < length {
+            let n = buffer.withUnsafeMutableBytes { raw in
+                pread(descriptor, raw.baseAddress! + done, length - done, off_t(offset + done))
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .errno(path, errno, "cannot read")
+            }
+            if n == 0 { break }
+            done += n
+        }
+        bytesRead += done
+        if done < length { buffer.removeLast(length - done) }
+        return buffer
+    }
+}

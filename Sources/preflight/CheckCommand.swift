@@ -1,0 +1,66 @@
+import PreflightKit
+
+/// `preflight check PATH...`
+enum CheckCommand {
+    static func run(_ args: [String]) async throws(UsageError) -> ExitCode {
+        let a = try Arguments(
+            args, valueOptions: ["--profile", "--rules", "--format", "--output", "--jobs"],
+            flagOptions: ["--strict", "--quiet", "--header-only", "--no-progress", "--help", "-h"])
+        if a.flag("--help") || a.flag("-h") {
+            Terminal.out(checkHelp)
+            return .success
+        }
+        let configuration = try loadConfiguration(a.value("--rules"))
+        let profile = try selectProfile(configuration, a.value("--profile"))
+        let format = try a.choice("--format", OutputFormat.self) ?? .text
+        let jobs = try a.integer("--jobs", minimum: 1) ?? Terminal.processorCount
+        let output = a.value("--output")
+        let strict = a.flag("--strict"), quiet = a.flag("--quiet"), headerOnly = a.flag("--header-only")
+        guard !a.positional.isEmpty else { throw UsageError("check needs at least one file or folder (see preflight help check)") }
+
+        let collected = InputCollector().collect(a.positional)
+        if !collected.missing.isEmpty {
+            throw UsageError(collected.missing.map { "no such file or folder: \($0)" }.joined(separator: "\n"))
+        }
+        if collected.inputs.isEmpty {
+            Terminal.err("preflight: no photos found in \(a.positional.joined(separator: ", "))"
+                         + (collected.skipped.isEmpty ? "" : " (\(collected.skipped.count) other files skipped)") + "\n")
+        }
+
+        let checker = Checker(profile: profile, headerOnly: headerOnly)
+        let inputs = collected.inputs
+        let streaming = format == .text && output == nil
+        let text = TextReporter(color: output == nil && Terminal.colorAllowed, quiet: quiet)
+        let progress = !a.flag("--no-progress") && Terminal.stderrIsTTY && inputs.count >= 20
+        var results: [FileResult] = []
+        results.reserveCapacity(inputs.count)
+        await runOrdered(count: inputs.count, width: jobs, work: { i in
+            checker.check(path: inputs[i].path, displayPath: inputs[i].displayPath)
+        }, emit: { i, result in
+            if progress { Terminal.err("\r\u{1B}[K") }
+            if streaming { Terminal.out(text.file(result)) }
+            if progress { Terminal.err("[\(i + 1)/\(inputs.count)] \(result.path)") }
+            results.append(result)
+        })
+        if progress { Terminal.err("\r\u{1B}[K") }
+
+        let report = RunReport(toolVersion: toolVersion, profile: profile.name, results: results,
+                               skipped: collected.skipped, strict: strict, headerOnly: headerOnly)
+        if streaming {
+            Terminal.out(text.summary(report))
+        } else {
+            let rendered = format.reporter(color: false, quiet: quiet).render(report)
+            if let output {
+                do {
+                    try AtomicFile.write(rendered, to: output)
+                } catch {
+                    throw UsageError("cannot write the report: \(error)")
+                }
+                Terminal.out(TextReporter(color: false).summary(report))
+            } else {
+                Terminal.out(rendered)
+            }
+        }
+        return report.failed ? .failure : .success
+    }
+}

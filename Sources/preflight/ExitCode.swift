@@ -1,0 +1,15 @@
+/// The exit codes `preflight` documents.
+enum ExitCode: Int32 {
+    /// Every file passed (warnings allowed unless --strict).
+    case success = 0
+    /// At least one file failed (or was only fixable, or warned under --strict).
+    case failure = 1
+    /// The command line or the rules file is wrong; nothing was checked.
+    case usage = 2
+}
+
+/// A problem with how the tool was called: printed to stderr, exit 2.
+struct UsageError: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,50 @@
+let toolVersion = "0.1.0"
+
+let generalHelp = """
+    preflight \(toolVersion) — checks headshot photos for talking-photo avatar services
+    (HeyGen photo avatars and Avatar IV, Azure custom photo avatars, and services like them).
+
+    USAGE
+      preflight check PATH... [options]   check photos and folders against a profile
+      preflight rules [options]           list the rules and the profile's thresholds
+      preflight --help | --version
+
+    Run `preflight help check` or `preflight help rules` for the options.
+
+    EXIT CODES
+      0  every file passed (warnings allowed unless --strict)
+      1  at least one file failed, or is fixable but not yet fixed
+      2  usage or configuration error: nothing was checked
+
+    """
+
+let checkHelp = """
+    USAGE
+      preflight check PATH... [options]
+
+    Checks each photo (folders are walked recursively; hidden entries are skipped; files that are
+    not photos are skipped and counted) and prints, per file, PASS / WARN / FIXABLE / FAIL with the
+    reasons and what to do. Originals are only read, never changed.
+
+    OPTIONS
+      --profile NAME        rules profile (default: the rules file's default_profile)
+      --rules FILE          rules file (default: the built-in rules, the same as the shipped rules.json)
+      --format FORMAT       text (default), json, junit or github (workflow annotations)
+      --output FILE         write the report to FILE (atomically); a summary still goes to stdout
+      --jobs N              files checked at once (default: the number of cores)
+      --strict              warnings fail too (exit 1)
+      --quiet               text: list only files that do not pass
+      --header-only         read headers only (format, size, resolution, orientation, metadata):
+                            skips decoding, so damaged pixel data is not found
+      --no-progress         no progress line on stderr
+
+    """
+
+let rulesHelp = """
+    USAGE
+      preflight rules [--profile NAME] [--rules FILE] [--schema]
+
+    Lists every rule with its severity and thresholds in the profile. With --schema, prints the
+    JSON Schema of the rules file instead.
+
+    """

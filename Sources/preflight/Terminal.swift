@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The edges that touch the terminal: output streams, colour and progress decisions.
+enum Terminal {
+    static func out(_ text: String) { write(fd: 1, text) }
+    static func err(_ text: String) { write(fd: 2, text) }
+
+    /// Writes all of `text` to a file descriptor (unbuffered, so stdout and stderr interleave correctly).
+    private static func write(fd: Int32, _ text: String) {
+        var bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { raw in
+                #if canImport(Glibc)
+                Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                #else
+                Darwin.write(fd, raw.baseAddress! + done, raw.count - done)
+                #endif
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return  // a closed pipe: nothing more can be said
+            }
+            done += n
+        }
+        bytes.removeAll()
+    }
+
+    static var stdoutIsTTY: Bool { isatty(1) == 1 }
+    static var stderrIsTTY: Bool { isatty(2) == 1 }
+
+    static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+
+    /// Colour on a terminal only, never with NO_COLOR set (any value) or TERM=dumb.
+    static var colorAllowed: Bool {
+        stdoutIsTTY && environment("NO_COLOR") == nil && environment("TERM") != "dumb"
+    }
+
+    static var processorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}
