@@ -20,7 +20,7 @@ let package = Package(
         .executableTarget(name: "pp-fixtures", dependencies: ["PhotoCodec"]),
         .testTarget(name: "PhotoCodecTests", dependencies: ["PhotoCodec"]),
         .testTarget(name: "PreflightKitTests", dependencies: ["PreflightKit", "PhotoCodec"]),
-        .testTarget(name: "PreflightCLITests", dependencies: ["PreflightKit"]),
+        .testTarget(name: "PreflightCLITests", dependencies: ["preflight", "PreflightKit", "PhotoCodec"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -26,6 +26,9 @@ int pp_png_decode(const unsigned char *data, size_t size, unsigned long long max
         png_image_free(&image);
         return out->code;
     }
+    /* 16-bit files without gAMA/sRGB/iCCP are treated as sRGB-encoded, as editors write them
+       (libpng's default for them is linear light, which would darken every such photo). */
+    image.flags |= PNG_IMAGE_FLAG_16BIT_sRGB;
     int alpha = (image.format & PNG_FORMAT_FLAG_ALPHA) != 0;
     int colour = (image.format & PNG_FORMAT_FLAG_COLOR) != 0;
     if (alpha) {

@@ -129,8 +129,8 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
         var candidate = Array(bytes)
         var valid = false
         for _ in 0..<4 {
-            if String(validating: candidate, as: UTF8.self) != nil { valid = true; break }
-            if candidate.isEmpty { break }
+            if !candidate.isEmpty, String(validating: candidate, as: UTF8.self) != nil { valid = true; break }
+            guard let last = candidate.last, (0x80...0xF4).contains(last), candidate.count > 1 else { break }
             candidate.removeLast()
         }
         guard valid else { return .unknown }

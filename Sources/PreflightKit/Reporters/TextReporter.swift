@@ -56,7 +56,7 @@ public struct TextReporter: Reporter {
         if !report.skipped.isEmpty {
             out += " \(report.skipped.count) file\(report.skipped.count == 1 ? "" : "s") skipped (not photos)."
         }
-        if report.headerOnly { out += " Header-only: the decode rule was skipped." }
+        if report.headerOnly { out += " Header-only: pixel data was not decoded, so damaged image data would not show." }
         out += "\n"
         if report.count(.fixable) > 0 {
             out += "FIXABLE files fail now, but every error in them is one an automatic fix can repair (rotation, re-encoding, metadata).\n"

@@ -20,7 +20,8 @@ public struct FileResult: Sendable {
 /// Checks single files against one profile: probe → (decode) → rules → capped findings.
 public struct Checker: Sendable {
     public let profile: Profile
-    /// Skip every rule that needs pixels: only the header is read.
+    /// Read headers only: nothing is decoded, and rules that need pixels judge what the header
+    /// tells (the decode rule still refuses damaged headers and over-limit sizes).
     public let headerOnly: Bool
     private let rules: [(rule: any Rule, ceiling: Severity)]
     private let maxPixels: Int
@@ -31,10 +32,9 @@ public struct Checker: Sendable {
         self.headerOnly = headerOnly
         rules = profile.activeRules().compactMap { entry in
             guard let ceiling = entry.severity.ceiling else { return nil }
-            if headerOnly && type(of: entry.rule).description.needsPixels { return nil }
             return (entry.rule, ceiling)
         }
-        needsPixels = rules.contains { type(of: $0.rule).description.needsPixels }
+        needsPixels = !headerOnly && rules.contains { type(of: $0.rule).description.needsPixels }
         // The pixel limit protects every decode, even when the decode rule is off.
         maxPixels = profile.rules[DecodeRule.description.id]?.options.values["max_pixels"].flatMap {
             if case .integer(let n) = $0 { n } else { nil }

@@ -1,0 +1,195 @@
+import Foundation
+import Testing
+
+let root: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+/// The built `preflight`, beside this test bundle in the build folder.
+let binary: String = {
+    let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for candidate in [here.appendingPathComponent("preflight").path, root + "/.build/debug/preflight"]
+    where FileManager.default.isExecutableFile(atPath: candidate) {
+        return candidate
+    }
+    return root + "/.build/debug/preflight"
+}()
+
+struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the real binary from the repository root, with a fixed environment (no colour, no TTY).
+func preflight(_ args: [String], environment: [String: String] = [:]) throws -> Run {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = args
+    process.currentDirectoryURL = URL(fileURLWithPath: root)
+    var env = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
+    env.merge(environment) { $1 }
+    process.environment = env
+    let dir = FileManager.default.temporaryDirectory
+    let out = dir.appendingPathComponent("out-\(UUID())"), err = dir.appendingPathComponent("err-\(UUID())")
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+    defer {
+        try? FileManager.default.removeItem(at: out)
+        try? FileManager.default.removeItem(at: err)
+    }
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    process.standardError = try FileHandle(forWritingTo: err)
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return Run(status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
+               stderr: try String(contentsOf: err, encoding: .utf8))
+}
+
+/// Compares with Fixtures/golden/NAME; PREFLIGHT_RECORD=1 rewrites the golden file instead.
+func expectGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let path = root + "/Fixtures/golden/" + name
+    if ProcessInfo.processInfo.environment["PREFLIGHT_RECORD"] == "1" {
+        try FileManager.default.createDirectory(atPath: root + "/Fixtures/golden", withIntermediateDirectories: true)
+        try actual.write(toFile: path, atomically: true, encoding: .utf8)
+        return
+    }
+    let expected = try String(contentsOfFile: path, encoding: .utf8)
+    if actual != expected {
+        let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+        let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        let line = (0..<min(a.count, e.count)).first { a[$0] != e[$0] } ?? min(a.count, e.count)
+        Issue.record("\(name) differs at line \(line + 1):\n  expected: \(line < e.count ? e[line] : "<end>")\n  actual:   \(line < a.count ? a[line] : "<end>")\n(PREFLIGHT_RECORD=1 re-records)", sourceLocation: sourceLocation)
+    }
+}
+
+func sha(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+
+@Suite("preflight binary end to end", .serialized)
+struct CLITests {
+    @Test("text report on the bundled fixtures matches the golden file; exit 1", arguments: ["text", "json", "junit", "github"])
+    func goldenReports(_ format: String) throws {
+        let r = try preflight(["check", "Fixtures/photos", "--format", format, "--jobs", "3"])
+        #expect(r.status == 1)
+        #expect(r.stderr.isEmpty)
+        try expectGolden(r.stdout, "check.\(format == "junit" ? "junit.xml" : format == "json" ? "json" : "\(format).txt")")
+    }
+
+    @Test("output order does not depend on --jobs")
+    func orderStable() throws {
+        let one = try preflight(["check", "Fixtures/photos", "--format", "json", "--jobs", "1"])
+        let many = try preflight(["check", "Fixtures/photos", "--format", "json", "--jobs", "8"])
+        #expect(one.stdout == many.stdout)
+    }
+
+    @Test("exit 0 when every file passes; warnings allowed; --strict makes them fail")
+    func exitCodes() throws {
+        #expect(try preflight(["check", "Fixtures/photos/good"]).status == 0)
+        #expect(try preflight(["check", "Fixtures/photos/fixable/gps-location.jpg"]).status == 0)
+        let strict = try preflight(["check", "--strict", "Fixtures/photos/fixable/gps-location.jpg"])
+        #expect(strict.status == 1)
+        #expect(strict.stdout.contains("(failing: --strict)"))
+        #expect(try preflight(["check", "Fixtures/photos/bad/too-small-400x300.jpg"]).status == 1)
+        #expect(try preflight(["check", "Fixtures/photos/fixable/cmyk-adobe-600x600.jpg"]).status == 1)
+    }
+
+    @Test("usage and configuration errors exit 2 with a clear message", arguments: [
+        (["check"], "check needs at least one file or folder"),
+        (["check", "--frobnicate", "x"], "unknown option --frobnicate"),
+        (["check", "Fixtures/nope.jpg"], "no such file or folder: Fixtures/nope.jpg"),
+        (["check", "--profile", "tiktok", "Fixtures/photos"], "unknown profile \"tiktok\""),
+        (["check", "--format", "xml", "Fixtures/photos"], "--format takes one of text, json, junit, github"),
+        (["check", "--jobs", "0", "Fixtures/photos"], "--jobs takes a whole number ≥ 1"),
+        (["check", "--rules", "Fixtures/no-rules.json", "Fixtures/photos"], "Fixtures/no-rules.json: cannot read the rules file"),
+        (["launch"], "unknown command \"launch\""),
+    ])
+    func usageErrors(_ args: [String], _ message: String) throws {
+        let r = try preflight(args)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains(message), "stderr: \(r.stderr)")
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test("a rules file with a typo is refused with its JSON path")
+    func badRulesFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID()).json").path
+        try #"{"version": 1, "profiles": {"heygen-photo": {"rules": {"file_size": {"max_byts": 1}}}}}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try preflight(["check", "--rules", path, "Fixtures/photos/good"])
+        #expect(r.status == 2)
+        #expect(r.stderr == "preflight: \(path): profiles.heygen-photo.rules.file_size.max_byts: unknown key (file_size takes: severity, max_bytes)\n")
+    }
+
+    @Test("--output writes the report atomically and prints the summary; originals untouched")
+    func outputFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let inputs = try FileManager.default.subpathsOfDirectory(atPath: root + "/Fixtures/photos").sorted()
+        let before = try inputs.map { p -> Data? in
+            var isDir: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: root + "/Fixtures/photos/" + p, isDirectory: &isDir)
+            return isDir.boolValue ? nil : try sha(root + "/Fixtures/photos/" + p)
+        }
+        let r = try preflight(["check", "Fixtures/photos", "--format", "junit", "--output", dir + "/report.xml"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("files checked with profile heygen-photo"))
+        let xml = try String(contentsOfFile: dir + "/report.xml", encoding: .utf8)
+        #expect(xml.hasPrefix("<?xml"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["report.xml"])
+        let after = try inputs.map { p -> Data? in
+            var isDir: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: root + "/Fixtures/photos/" + p, isDirectory: &isDir)
+            return isDir.boolValue ? nil : try sha(root + "/Fixtures/photos/" + p)
+        }
+        #expect(before == after)
+    }
+
+    @Test("header-only mode reads headers only")
+    func headerOnly() throws {
+        let r = try preflight(["check", "--header-only", "Fixtures/photos/bad/truncated.jpg", "Fixtures/photos/bad/bomb-30000x30000.png"])
+        #expect(r.stdout.contains("PASS    Fixtures/photos/bad/truncated.jpg"))
+        #expect(r.stdout.contains("FAIL    Fixtures/photos/bad/bomb-30000x30000.png"))
+        #expect(r.stdout.contains("Header-only"))
+    }
+
+    @Test("--quiet lists only files that do not pass")
+    func quiet() throws {
+        let r = try preflight(["check", "--quiet", "Fixtures/photos"])
+        #expect(!r.stdout.contains("PASS "))
+        #expect(r.stdout.contains("FAIL    Fixtures/photos/bad/empty.jpg"))
+    }
+
+    @Test("no colour codes when stdout is not a terminal, even with FORCE-like variables")
+    func noColour() throws {
+        let r = try preflight(["check", "Fixtures/photos/good"], environment: ["TERM": "xterm-256color", "CLICOLOR_FORCE": "1"])
+        #expect(!r.stdout.contains("\u{1B}["))
+    }
+
+    @Test("rules, --help and --version")
+    func informational() throws {
+        let rules = try preflight(["rules", "--profile", "heygen-avatar-iv"])
+        #expect(rules.status == 0)
+        #expect(rules.stdout.contains("recommended_short_side = 720"))
+        #expect(rules.stdout.contains("file_size [error]"))
+        let schema = try preflight(["rules", "--schema"])
+        #expect(schema.stdout == (try String(contentsOfFile: root + "/rules.schema.json", encoding: .utf8)))
+        #expect(try preflight(["--version"]).stdout.hasPrefix("preflight "))
+        #expect(try preflight(["help", "check"]).stdout.contains("--header-only"))
+        #expect(try preflight([]).status == 2)
+    }
+
+    @Test("a FIFO named like a photo is a finding, not a hang")
+    func fifo() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fifo-\(UUID()).jpg").path
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try preflight(["check", path])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("not a regular file"))
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import Testing
+import PhotoCodec
+@testable import PreflightKit
+
+func fixtureBytes(_ relative: String) throws -> [UInt8] {
+    Array(try Data(contentsOf: URL(fileURLWithPath: repositoryRoot + "/Fixtures/photos/" + relative)))
+}
+
+let defaultChecker = Checker(profile: Configuration.builtin.profiles["heygen-photo"]!)
+
+func rulesFired(_ r: FileResult) -> [String] { r.findings.filter { $0.severity != .info }.map(\.ruleID) }
+
+@Suite("Rules and verdicts")
+struct RuleTests {
+    @Test("each fixture gets its verdict and the rule that must fire", arguments: [
+        ("good/baseline-600x800.jpg", Verdict.pass, [String]()),
+        ("good/palette-600x600.png", .pass, []),
+        ("good/rgba-opaque-600x600.png", .pass, []),
+        ("fixable/cmyk-adobe-600x600.jpg", .fixable, ["format"]),
+        ("fixable/arithmetic-600x600.jpg", .fixable, ["format"]),
+        ("fixable/exif-rotated-6.jpg", .warn, ["orientation"]),
+        ("fixable/gps-location.jpg", .warn, ["metadata"]),
+        ("fixable/png-named.jpg", .warn, ["format"]),
+        ("fixable/animated-apng.png", .warn, ["format"]),
+        ("fixable/transparent-600x600.png", .warn, ["format"]),
+        ("fixable/sixteen-bit-600x600.png", .warn, ["format"]),
+        ("bad/too-small-400x300.jpg", .fail, ["resolution"]),
+        ("bad/truncated.jpg", .fail, ["decode"]),
+        ("bad/truncated.png", .fail, ["decode"]),
+        ("bad/corrupt-data.jpg", .fail, ["decode"]),
+        ("bad/header-cut.jpg", .fail, ["decode"]),
+        ("bad/bomb-30000x30000.png", .fail, ["decode"]),
+        ("bad/webp-named.jpg", .fail, ["format"]),
+        ("bad/empty.jpg", .fail, ["format"]),
+        ("bad/saved-error-page.jpg", .fail, ["format"]),
+    ])
+    func fixtureVerdicts(_ file: String, _ verdict: Verdict, _ rules: [String]) throws {
+        let r = defaultChecker.check(bytes: try fixtureBytes(file), path: file)
+        #expect(r.verdict == verdict, "\(r.findings)")
+        #expect(rulesFired(r) == rules)
+    }
+
+    @Test("file_size fails past 10,000,000 bytes, fixably, and passes at the limit")
+    func fileSize() throws {
+        let jpeg = try fixtureBytes("good/baseline-600x800.jpg")
+        let over = jpeg + [UInt8](repeating: 0, count: 10_000_001 - jpeg.count)
+        let r = defaultChecker.check(bytes: over, path: "big.jpg")
+        #expect(r.verdict == .fixable)
+        let f = try #require(r.findings.first { $0.ruleID == "file_size" })
+        #expect(f.message == "10 MB (10,000,001 bytes) is over the limit of 10 MB (10,000,000 bytes).")
+        let at = jpeg + [UInt8](repeating: 0, count: 10_000_000 - jpeg.count)
+        #expect(defaultChecker.check(bytes: at, path: "limit.jpg").verdict == .pass)
+    }
+
+    @Test("resolution uses the displayed size after EXIF rotation")
+    func rotatedResolution() throws {
+        // Stored 600×500, orientation 6: displayed 500×600, too narrow.
+        let jpeg = try JPEGCodec.encode(Raster(width: 600, height: 500, fill: [90, 90, 90]))
+        let rotated = ContainerEditor.jpeg(jpeg, insertingExif: ContainerEditor.exif(orientation: 6))
+        let r = defaultChecker.check(bytes: rotated, path: "r.jpg")
+        let f = try #require(r.findings.first { $0.ruleID == "resolution" })
+        #expect(f.measured == "500×600")
+        #expect(f.message.contains("the width is too small"))
+        let plain = try #require(defaultChecker.check(bytes: jpeg, path: "plain.jpg").findings.first { $0.ruleID == "resolution" })
+        #expect(plain.measured == "600×500")
+        #expect(plain.message.contains("the height is too small"))
+    }
+
+    @Test("configured severity caps findings; off disables a rule")
+    func severityCeiling() throws {
+        let c = try Configuration.load(data: Data(#"""
+            {"version": 1, "profiles": {"p": {"rules": {
+              "resolution": {"severity": "warning"}, "orientation": {"severity": "error"}, "metadata": {"severity": "off"}}}}}
+            """#.utf8), source: "t")
+        let checker = Checker(profile: c.profiles["p"]!)
+        let small = checker.check(bytes: try fixtureBytes("bad/too-small-400x300.jpg"), path: "s.jpg")
+        #expect(small.verdict == .warn)
+        let rotated = checker.check(bytes: try fixtureBytes("fixable/exif-rotated-6.jpg"), path: "r.jpg")
+        #expect(rotated.verdict == .fixable)
+        let gps = checker.check(bytes: try fixtureBytes("fixable/gps-location.jpg"), path: "g.jpg")
+        #expect(gps.findings.isEmpty)
+    }
+
+    @Test("header-only mode never decodes: a truncated JPEG passes it, and the bomb is still refused")
+    func headerOnly() throws {
+        let checker = Checker(profile: Configuration.builtin.profiles["heygen-photo"]!, headerOnly: true)
+        #expect(checker.check(bytes: try fixtureBytes("bad/truncated.jpg"), path: "t.jpg").verdict == .pass)
+        #expect(checker.check(bytes: try fixtureBytes("bad/too-small-400x300.jpg"), path: "s.jpg").verdict == .fail)
+    }
+
+    @Test("verdict logic")
+    func verdicts() {
+        func f(_ s: Severity, _ fixable: Bool) -> Finding { Finding(ruleID: "x", severity: s, message: "m", fixable: fixable) }
+        #expect(Verdict(findings: []) == .pass)
+        #expect(Verdict(findings: [f(.info, false)]) == .pass)
+        #expect(Verdict(findings: [f(.warning, false)]) == .warn)
+        #expect(Verdict(findings: [f(.error, true), f(.warning, false)]) == .fixable)
+        #expect(Verdict(findings: [f(.error, true), f(.error, false)]) == .fail)
+        #expect(Verdict.warn.fails(strict: true) && !Verdict.warn.fails(strict: false))
+        #expect(Verdict.fixable.fails(strict: false))
+    }
+
+    @Test("the avatar-iv profile recommends a 720 px short side")
+    func avatarIV() throws {
+        let checker = Checker(profile: Configuration.builtin.profiles["heygen-avatar-iv"]!)
+        let r = checker.check(bytes: try fixtureBytes("good/baseline-600x800.jpg"), path: "p.jpg")
+        #expect(r.verdict == .warn)
+        #expect(r.findings.first?.limit == "short side ≥ 720")
+    }
+}
+
+@Suite("Running")
+struct RunnerTests {
+    @Test("results are emitted in input order whatever the finishing order")
+    func ordered() async {
+        var seen: [Int] = []
+        await runOrdered(count: 40, width: 4, work: { i in
+            try? await Task.sleep(for: .milliseconds((40 - i) % 7))
+            return i * 10
+        }, emit: { i, v in
+            #expect(v == i * 10)
+            seen.append(i)
+        })
+        #expect(seen == Array(0..<40))
+    }
+
+    @Test("folders: sorted, hidden skipped, non-photos skipped and counted, symlink loops safe")
+    func collect() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("collect-\(UUID())").path
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: root + "/b/.hidden", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: root + "/a", withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: root) }
+        let jpeg = Data(try fixtureBytes("good/baseline-600x800.jpg"))
+        try jpeg.write(to: URL(fileURLWithPath: root + "/b/z.jpg"))
+        try jpeg.write(to: URL(fileURLWithPath: root + "/b/photo-without-extension"))
+        try jpeg.write(to: URL(fileURLWithPath: root + "/b/.hidden/h.jpg"))
+        try jpeg.write(to: URL(fileURLWithPath: root + "/a/B.JPG"))
+        try Data("notes".utf8).write(to: URL(fileURLWithPath: root + "/a/readme.md"))
+        try Data("not really".utf8).write(to: URL(fileURLWithPath: root + "/a/fake.png"))
+        try fm.createSymbolicLink(atPath: root + "/b/loop", withDestinationPath: root)
+        let c = InputCollector().collect([root, root + "/missing.jpg"])
+        #expect(c.inputs.map { String($0.displayPath.dropFirst(root.count)) } == [
+            "/a/B.JPG", "/a/fake.png", "/b/photo-without-extension", "/b/z.jpg",
+        ])
+        #expect(c.skipped.map { String($0.dropFirst(root.count)) } == ["/a/readme.md"])
+        #expect(c.missing == [root + "/missing.jpg"])
+    }
+
+    @Test("an unreadable file is a finding, not a crash")
+    func unreadable() throws {
+        let checker = defaultChecker
+        let r = checker.check(path: "/proc/self/mem-does-not-exist", displayPath: "x.jpg")
+        #expect(r.verdict == .fail)
+        #expect(r.findings.first?.ruleID == "read")
+        let dir = checker.check(path: "/tmp", displayPath: "/tmp")
+        #expect(dir.findings.first?.message.contains("not a regular file") == true)
+    }
+
+    @Test("reporters escape what they embed")
+    func escaping() {
+        let r = FileResult(path: "a,b:c<&>.jpg", header: nil, findings: [
+            Finding(ruleID: "format", severity: .error, message: "bad \"x\" 50%\nnext", advice: nil),
+        ])
+        let report = RunReport(toolVersion: "t", profile: "p", results: [r], skipped: [], strict: false, headerOnly: false)
+        let gh = GitHubReporter().render(report)
+        #expect(gh.hasPrefix("::error file=a%2Cb%3Ac<&>.jpg,title=preflight format::bad \"x\" 50%25%0Anext\n"))
+        let junit = JUnitReporter().render(report)
+        #expect(junit.contains("name=\"a,b:c&lt;&amp;&gt;.jpg\""))
+        #expect(junit.contains("bad &quot;x&quot; 50%&#10;next"))
+        let json = JSONReporter().render(report)
+        #expect(json.contains("\"path\" : \"a,b:c<&>.jpg\"") || json.contains("\"path\": \"a,b:c<&>.jpg\""))
+        #expect(json.contains("\"width\" : null") || json.contains("\"width\": null"))
+    }
+
+    @Test("atomic writes replace the whole file and leave no temporary behind")
+    func atomic() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("atomic-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try AtomicFile.write("one", to: dir + "/r.txt")
+        try AtomicFile.write("two", to: dir + "/r.txt")
+        #expect(try String(contentsOfFile: dir + "/r.txt", encoding: .utf8) == "two")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["r.txt"])
+        #expect(throws: (any Error).self) { try AtomicFile.write("x", to: dir + "/no/such/folder/r.txt") }
+    }
+}
