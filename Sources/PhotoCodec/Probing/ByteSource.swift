@@ -40,8 +40,9 @@ public struct MemoryByteSource: ByteSource {
     }
 }
 
-/// A file read with `pread` through a small window; the first window (64 KiB) covers the
-/// headers of nearly every JPEG and PNG, so a probe is usually one system call.
+/// A file read with `pread` through a small window. The first window (16 KiB) covers the
+/// headers of most JPEGs and PNGs, so a probe is usually one system call; a phone JPEG whose
+/// EXIF thumbnail pushes the frame header further costs one more read.
 public final class FileByteSource: ByteSource {
     public let path: String
     public let count: Int
@@ -53,7 +54,7 @@ public final class FileByteSource: ByteSource {
     public private(set) var bytesRead = 0
 
     /// Opens `path` read-only (O_NOFOLLOW is not used: symlinked photos are fine).
-    public init(path: String, windowSize: Int = 65_536) throws(ByteSourceError) {
+    public init(path: String, windowSize: Int = 16_384) throws(ByteSourceError) {
         self.path = path
         self.windowSize = windowSize
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
@@ -92,21 +93,25 @@ public final class FileByteSource: ByteSource {
     }
 
     private func readExactly(at offset: Int, length: Int) throws(ByteSourceError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: length)
-        var done = 0
-        while done < length {
-            let n = buffer.withUnsafeMutableBytes { raw in
-                pread(descriptor, raw.baseAddress! + done, length - done, off_t(offset + done))
+        var failure: Int32 = 0
+        let fd = descriptor
+        // Uninitialised capacity: no zero-filling of a buffer the kernel is about to fill.
+        let buffer = [UInt8](unsafeUninitializedCapacity: length) { raw, initialized in
+            var done = 0
+            while done < length {
+                let n = pread(fd, raw.baseAddress! + done, length - done, off_t(offset + done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    break
+                }
+                if n == 0 { break }
+                done += n
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .errno(path, errno, "cannot read")
-            }
-            if n == 0 { break }
-            done += n
+            initialized = done
         }
-        bytesRead += done
-        if done < length { buffer.removeLast(length - done) }
+        if failure != 0 { throw .errno(path, failure, "cannot read") }
+        bytesRead += buffer.count
         return buffer
     }
 }
