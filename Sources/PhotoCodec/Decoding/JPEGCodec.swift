@@ -98,7 +98,7 @@ public enum JPEGCodec {
         }
         defer { pp_jpeg_free(out) }
         guard code == PP_JPEG_OK, let out else {
-            throw CodecError(.corrupt, "libjpeg could not encode: " + String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw CodecError(.corrupt, "libjpeg could not encode: " + cString(message))
         }
         return Array(UnsafeBufferPointer(start: out, count: size))
     }
@@ -110,4 +110,9 @@ func text<T>(_ tuple: inout T) -> String {
         let bytes = raw.prefix { $0 != 0 }
         return String(decoding: bytes, as: UTF8.self)
     }
+}
+
+/// The text of a NUL-terminated C buffer.
+func cString(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

@@ -96,7 +96,7 @@ public enum PNGCodec {
         }
         defer { pp_png_free(out) }
         guard code == PP_PNG_OK, let out else {
-            throw CodecError(.corrupt, "libpng could not encode: " + String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw CodecError(.corrupt, "libpng could not encode: " + cString(message))
         }
         return Array(UnsafeBufferPointer(start: out, count: size))
     }

@@ -56,9 +56,7 @@ public struct Checker: Sendable {
             ])
         }
         var facts = PhotoFacts(path: displayPath, header: header)
-        if needsPixels && header.format.isDecodable && header.problem == nil
-            && (header.pixelCount ?? 0) <= maxPixels
-        {
+        if shouldDecode(header) {
             do {
                 let bytes = try source.readAll()
                 facts.pixels = decode(bytes, header: header)
@@ -84,6 +82,11 @@ public struct Checker: Sendable {
         return findings
     }
 
+    /// Pixels are decoded only when a rule needs them and the header is sound and within the limit.
+    private func shouldDecode(_ header: PhotoHeader) -> Bool {
+        needsPixels && header.format.isDecodable && header.problem == nil && (header.pixelCount ?? 0) <= maxPixels
+    }
+
     /// Decodes for the active rules (integrity only, for now: the smallest DCT scale).
     public func decode(_ bytes: [UInt8], header: PhotoHeader) -> PhotoFacts.PixelOutcome {
         do {
@@ -97,7 +100,7 @@ public struct Checker: Sendable {
     public func check(bytes: [UInt8], path: String) -> FileResult {
         let header = Probe.header(of: bytes)
         var facts = PhotoFacts(path: path, header: header)
-        if needsPixels && header.format.isDecodable && header.problem == nil && (header.pixelCount ?? 0) <= maxPixels {
+        if shouldDecode(header) {
             facts.pixels = decode(bytes, header: header)
         }
         return FileResult(path: path, header: header, findings: evaluate(facts))
