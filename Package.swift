@@ -17,7 +17,7 @@ let package = Package(
         .target(name: "PreflightKit", dependencies: ["PhotoCodec"]),
         .executableTarget(name: "preflight", dependencies: ["PreflightKit"]),
         // Synthesises the fixture photos and the benchmark corpus (not installed; a developer tool).
-        .executableTarget(name: "pp-fixtures", dependencies: ["PhotoCodec"]),
+        .executableTarget(name: "pp-fixtures", dependencies: ["PhotoCodec", "PreflightKit"]),
         .testTarget(name: "PhotoCodecTests", dependencies: ["PhotoCodec"]),
         .testTarget(name: "PreflightKitTests", dependencies: ["PreflightKit", "PhotoCodec"]),
         .testTarget(name: "PreflightCLITests", dependencies: ["preflight", "PreflightKit", "PhotoCodec"]),

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift build -c release -q --product preflight
+swift build -c release -q --static-swift-stdlib --product preflight
 echo "$ preflight check Fixtures/photos"
 status=0
 .build/release/preflight check Fixtures/photos || status=$?

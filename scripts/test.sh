@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build -Xswiftc -warnings-as-errors -Xcc -Werror
-swift build -c release -Xswiftc -warnings-as-errors -Xcc -Werror
+swift build -c release --static-swift-stdlib -Xswiftc -warnings-as-errors -Xcc -Werror
 swift test

@@ -1,18 +1,40 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import PhotoCodec
+import PreflightKit
 
 /// pp-fixtures: writes the fixture photos (`pp-fixtures fixtures DIR`) or the benchmark corpus
 /// (`pp-fixtures corpus DIR [--jpegs N] [--pngs N]`). Deterministic: the same bytes every run
 /// with the same libjpeg/libpng.
 func usage() -> Never {
-    FileHandle.standardError.write(Data("usage: pp-fixtures fixtures DIR | corpus DIR [--jpegs N] [--pngs N]\n".utf8))
+    let text = "usage: pp-fixtures fixtures DIR | corpus DIR [--jpegs N] [--pngs N]\n"
+    _ = text.withCString { write(2, $0, strlen($0)) }
     exit(2)
 }
 
+/// `mkdir -p` of the folder that holds `path`.
+func makeParentFolders(_ path: String) {
+    for slash in path.indices.dropFirst() where path[slash] == "/" {
+        mkdir(String(path[..<slash]), 0o755)
+    }
+}
+
 func write(_ bytes: [UInt8], _ path: String) {
-    let url = URL(fileURLWithPath: path)
-    try! FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try! Data(bytes).write(to: url, options: .atomic)
+    makeParentFolders(path)
+    do {
+        try AtomicFile.write(bytes, to: path)
+    } catch {
+        fatalError("cannot write \(path): \(error)")
+    }
+}
+
+/// `i` as three digits: 7 → "007".
+func threeDigits(_ i: Int) -> String {
+    let s = String(i)
+    return String(repeating: "0", count: max(0, 3 - s.count)) + s
 }
 
 func jpeg(_ r: Raster, quality: Int = 85, _ configure: (inout JPEGCodec.EncodeOptions) -> Void = { _ in }) -> [UInt8] {
@@ -98,7 +120,7 @@ func makeFixtures(_ dir: String) {
 
 func makeCorpus(_ dir: String, jpegs: Int, pngs: Int) async {
     await withTaskGroup(of: Void.self) { group in
-        let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let width = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         var next = 0
         let total = jpegs + pngs
         func add(_ i: Int) {
@@ -111,10 +133,10 @@ func makeCorpus(_ dir: String, jpegs: Int, pngs: Int) async {
                     if orientation == 6 { r = r.oriented(.left) }
                     let bytes = ContainerEditor.jpeg(jpeg(r, quality: 92),
                                                      insertingExif: ContainerEditor.exif(orientation: orientation, gps: i % 3 == 0))
-                    write(bytes, dir + "/phone-\(String(format: "%03d", i)).jpg")
+                    write(bytes, dir + "/phone-\(threeDigits(i)).jpg")
                 } else {
                     let r = Synth.portrait(width: 1600, height: 1200, seed: UInt64(5000 + i), noise: 3)
-                    write(try! PNGCodec.encode(r, compressionLevel: 3), dir + "/scan-\(String(format: "%03d", i - jpegs)).png")
+                    write(try! PNGCodec.encode(r, compressionLevel: 3), dir + "/scan-\(threeDigits(i - jpegs)).png")
                 }
             }
         }

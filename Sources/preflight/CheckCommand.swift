@@ -32,13 +32,22 @@ enum CheckCommand {
         let streaming = format == .text && output == nil
         let text = TextReporter(color: output == nil && Terminal.colorAllowed, quiet: quiet)
         let progress = !a.flag("--no-progress") && Terminal.stderrIsTTY && inputs.count >= 20
+        // Streamed lines go out at once on a terminal, in 64 KiB blocks into a pipe or file.
+        var pendingOutput = ""
+        let flushEachLine = Terminal.stdoutIsTTY
         var results: [FileResult] = []
         results.reserveCapacity(inputs.count)
         await runOrdered(count: inputs.count, width: jobs, work: { i in
             checker.check(path: inputs[i].path, displayPath: inputs[i].displayPath)
         }, emit: { i, result in
             if progress { Terminal.err("\r\u{1B}[K") }
-            if streaming { Terminal.out(text.file(result)) }
+            if streaming {
+                pendingOutput += text.file(result)
+                if flushEachLine || pendingOutput.utf8.count >= 65_536 {
+                    Terminal.out(pendingOutput)
+                    pendingOutput = ""
+                }
+            }
             if progress { Terminal.err("[\(i + 1)/\(inputs.count)] \(result.path)") }
             results.append(result)
         })
@@ -47,7 +56,7 @@ enum CheckCommand {
         let report = RunReport(toolVersion: toolVersion, profile: profile.name, results: results,
                                skipped: collected.skipped, strict: strict, headerOnly: headerOnly)
         if streaming {
-            Terminal.out(text.summary(report))
+            Terminal.out(pendingOutput + text.summary(report))
         } else {
             let rendered = format.reporter(color: false, quiet: quiet).render(report)
             if let output {

@@ -9,7 +9,7 @@ let repositoryRoot: String = {
 }()
 
 func load(_ json: String) throws(ConfigurationError) -> Configuration {
-    try Configuration.load(data: Data(json.utf8), source: "rules.json")
+    try Configuration.load(json: Array(json.utf8), source: "rules.json")
 }
 
 @Suite("rules.json")
@@ -97,8 +97,8 @@ struct ConfigurationTests {
 
     @Test("the shipped rules.json validates against the schema; broken files do not")
     func schemaValidates() throws {
-        let schema = try JSONValue.parse(Data(RulesSchema.json().utf8))
-        let shipped = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: repositoryRoot + "/rules.json")))
+        let schema = try JSONValue.parse(Array(RulesSchema.json().utf8))
+        let shipped = try JSONValue.parse(Array(Data(contentsOf: URL(fileURLWithPath: repositoryRoot + "/rules.json"))))
         #expect(SchemaValidator(schema).errors(shipped).isEmpty, "\(SchemaValidator(schema).errors(shipped))")
         let broken: [String] = [
             #"{"version": 1, "profiles": {"p": {"rules": {"file_size": {"max_byts": 1}}}}}"#,
@@ -108,7 +108,7 @@ struct ConfigurationTests {
             #"{"version": 1, "profiles": {"p": {"rulez": {}}}}"#,
         ]
         for json in broken {
-            let value = try JSONValue.parse(Data(json.utf8))
+            let value = try JSONValue.parse(Array(json.utf8))
             #expect(!SchemaValidator(schema).errors(value).isEmpty, "schema accepted \(json)")
             #expect(throws: ConfigurationError.self) { try load(json) }
         }
@@ -173,5 +173,52 @@ extension JSONValue {
     var objectValue: [String: JSONValue]? {
         if case .object(let o) = self { return o }
         return nil
+    }
+}
+
+@Suite("JSON parser")
+struct JSONParserTests {
+    func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue { try JSONValue.parse(Array(text.utf8)) }
+
+    @Test("values, escapes and surrogate pairs")
+    func values() throws {
+        let v = try parse(#" {"a": [1, -2.5e1, true, false, null], "s": "q\"\\\/\n\u00e9\ud83d\ude00", "o": {}} "#)
+        #expect(v == .object([
+            "a": .array([.integer(1), .number(-25), .bool(true), .bool(false), .null]),
+            "s": .string("q\"\\/\né😀"), "o": .object([:]),
+        ]))
+        #expect(try parse("\u{FEFF}[]") == .array([]))
+    }
+
+    @Test("errors name the line and column", arguments: [
+        ("{\n  \"a\": 1,\n  \"b\" 2\n}", "line 3, column 7: expected ':' after the key \"b\""),
+        ("{\"a\": 1, \"a\": 2}", "line 1, column 10: duplicate key \"a\""),
+        ("[1, 2", "line 1, column 6: unexpected end of the document; an array is not closed"),
+        ("[01]", "line 1, column 2: a number has a leading zero"),
+        ("\"abc", "line 1, column 1: a string is not closed"),
+        ("{} x", "line 1, column 4: unexpected 'x' after the end of the document"),
+        ("[1e999]", "line 1, column 2: the number 1e999 is out of range"),
+        ("\"\\x\"", "line 1, column 2: unknown escape \\x in a string"),
+    ])
+    func errors(text: String, message: String) {
+        do {
+            _ = try parse(text)
+            Issue.record("accepted \(text)")
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    @Test("deep nesting is refused, not a stack overflow")
+    func depth() {
+        #expect(throws: JSONSyntaxError.self) { try parse(String(repeating: "[", count: 100_000)) }
+        #expect((try? parse(String(repeating: "[", count: 200) + String(repeating: "]", count: 200))) != nil)
+    }
+
+    @Test("pretty printing round-trips and sorts keys")
+    func pretty() throws {
+        let v: JSONValue = ["b": [1, "x\u{01}"], "a": [:], "c": []]
+        #expect(v.pretty() == "{\n  \"a\" : {\n\n  },\n  \"b\" : [\n    1,\n    \"x\\u0001\"\n  ],\n  \"c\" : [\n\n  ]\n}")
+        #expect(try parse(v.pretty()) == v)
     }
 }

@@ -69,7 +69,7 @@ struct RuleTests {
 
     @Test("configured severity caps findings; off disables a rule")
     func severityCeiling() throws {
-        let c = try Configuration.load(data: Data(#"""
+        let c = try Configuration.load(json: Array(#"""
             {"version": 1, "profiles": {"p": {"rules": {
               "resolution": {"severity": "warning"}, "orientation": {"severity": "error"}, "metadata": {"severity": "off"}}}}}
             """#.utf8), source: "t")
@@ -112,11 +112,12 @@ struct RuleTests {
 
 @Suite("Running")
 struct RunnerTests {
-    @Test("results are emitted in input order whatever the finishing order")
-    func ordered() async {
+    @Test("results are emitted in input order whatever the finishing order",
+          arguments: [(1, nil), (4, nil), (4, 1), (3, 7), (8, 64)] as [(Int, Int?)])
+    func ordered(width: Int, batch: Int?) async {
         var seen: [Int] = []
-        await runOrdered(count: 40, width: 4, work: { i in
-            try? await Task.sleep(for: .milliseconds((40 - i) % 7))
+        await runOrdered(count: 40, width: width, batch: batch, work: { i in
+            usleep(UInt32(((40 - i) % 7) * 300))
             return i * 10
         }, emit: { i, v in
             #expect(v == i * 10)

@@ -1,4 +1,3 @@
-import Foundation
 import PhotoCodec
 
 /// One rule as a profile configures it: severity and every option, defaults filled in.
@@ -38,31 +37,35 @@ public struct Configuration: Sendable, Equatable {
     /// The rules compiled into the tool; the repository's rules.json holds the same.
     public static let builtin: Configuration = {
         do {
-            return try load(data: Data(BuiltinRules.json.utf8), source: "built-in rules")
+            return try load(json: Array(BuiltinRules.json.utf8), source: "built-in rules")
         } catch {
             preconditionFailure("the built-in rules are invalid: \(error)")
         }
     }()
 
     public static func load(path: String) throws(ConfigurationError) -> Configuration {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let bytes: [UInt8]
+        do throws(ByteSourceError) {
+            let file = try FileByteSource(path: path)
+            guard file.count <= 16 << 20 else {
+                throw ByteSourceError(path: path, reason: "\(file.count) bytes; a rules file is at most 16 MiB")
+            }
+            bytes = try file.readAll()
         } catch {
-            throw ConfigurationError(source: path, path: "", message: "cannot read the rules file (\(reason(error)))")
+            throw ConfigurationError(source: path, path: "", message: "cannot read the rules file (\(error.reason))")
         }
-        return try load(data: data, source: path)
+        return try load(json: bytes, source: path)
     }
 
-    public static func load(data: Data, source: String) throws(ConfigurationError) -> Configuration {
+    public static func load(json: [UInt8], source: String) throws(ConfigurationError) -> Configuration {
         func fail(_ path: String, _ message: String) -> ConfigurationError {
             ConfigurationError(source: source, path: path, message: message)
         }
         let root: JSONValue
         do {
-            root = try JSONValue.parse(data)
+            root = try JSONValue.parse(json)
         } catch {
-            throw fail("", "not valid JSON (\(reason(error)))")
+            throw fail("", "not valid JSON: \(error)")
         }
         guard case .object(let top) = root else { throw fail("", "expected an object at the top level, found \(root.kindName)") }
         for key in top.keys.sorted() where !["$schema", "version", "default_profile", "profiles"].contains(key) {
@@ -207,13 +210,5 @@ public struct Configuration: Sendable, Equatable {
         case .integer(let n): "\(n)"
         default: v.kindName
         }
-    }
-
-    static func reason(_ error: any Error) -> String {
-        if let e = error as? DecodingError, case .dataCorrupted(let context) = e {
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return underlying ?? context.debugDescription
-        }
-        return (error as NSError).localizedDescription
     }
 }

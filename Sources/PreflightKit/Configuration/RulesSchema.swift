@@ -1,34 +1,34 @@
-import Foundation
 import PhotoCodec
 
 /// Builds the JSON Schema (draft 2020-12) of rules.json from the rule registry, so the schema can
 /// never drift from what the loader accepts. `preflight rules --schema` prints it.
 public enum RulesSchema {
     public static func json() -> String {
-        var ruleProperties: [String: Any] = [:]
+        var ruleProperties: [String: JSONValue] = [:]
         for type in RuleRegistry.all {
             let d = type.description
-            var props: [String: Any] = ["severity": ["$ref": "#/$defs/severity"]]
+            var props: [String: JSONValue] = ["severity": ["$ref": "#/$defs/severity"]]
             for option in d.options {
-                var p: [String: Any] = ["description": option.summary + " Default: \(option.defaultValue)."]
+                var p: [String: JSONValue] = ["description": .string(option.summary + " Default: \(option.defaultValue).")]
                 switch option.kind {
                 case .integer(let minimum):
                     p["type"] = "integer"
-                    p["minimum"] = minimum
+                    p["minimum"] = .integer(minimum)
                 case .severity:
                     p["$ref"] = "#/$defs/severity"
                 case .formats:
                     p["type"] = "array"
                     p["minItems"] = 1
-                    p["items"] = ["enum": ImageFormat.allCases.filter(\.isImage).map(\.rawValue)]
+                    p["items"] = ["enum": .array(ImageFormat.allCases.filter(\.isImage).map { .string($0.rawValue) })]
                 }
-                props[option.key] = p
+                props[option.key] = .object(p)
             }
             ruleProperties[d.id] = [
-                "type": "object", "description": d.summary, "additionalProperties": false, "properties": props,
+                "type": "object", "description": .string(d.summary), "additionalProperties": false,
+                "properties": .object(props),
             ]
         }
-        let schema: [String: Any] = [
+        let schema: [String: JSONValue] = [
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "PhotoPreflight rules",
             "type": "object",
@@ -36,7 +36,7 @@ public enum RulesSchema {
             "additionalProperties": false,
             "properties": [
                 "$schema": ["type": "string"],
-                "version": ["const": Configuration.currentVersion],
+                "version": ["const": .integer(Configuration.currentVersion)],
                 "default_profile": ["type": "string"],
                 "profiles": [
                     "type": "object", "minProperties": 1,
@@ -44,18 +44,17 @@ public enum RulesSchema {
                 ],
             ],
             "$defs": [
-                "severity": ["enum": ConfiguredSeverity.allCases.map(\.rawValue)],
+                "severity": ["enum": .array(ConfiguredSeverity.allCases.map { .string($0.rawValue) })],
                 "profile": [
                     "type": "object", "additionalProperties": false,
                     "properties": [
                         "extends": ["type": "string"],
                         "description": ["type": "string"],
-                        "rules": ["type": "object", "additionalProperties": false, "properties": ruleProperties],
+                        "rules": ["type": "object", "additionalProperties": false, "properties": .object(ruleProperties)],
                     ],
                 ],
             ],
         ]
-        let data = try! JSONSerialization.data(withJSONObject: schema, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self) + "\n"
+        return JSONValue.object(schema).pretty() + "\n"
     }
 }

@@ -64,24 +64,33 @@ public struct InputCollector {
             result.inputs.append(Input(path: folder, displayPath: folder))  // reported as unreadable
             return
         }
-        var names: [String] = []
+        // The entry type from readdir saves a stat per file; symlinks and file systems that do not
+        // report types (DT_UNKNOWN) are stat'ed.
+        var entries: [(name: String, type: UInt8)] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
             }
             if name.hasPrefix(".") { continue }
-            names.append(name)
+            entries.append((name, entry.pointee.d_type))
         }
         closedir(dir)
-        names.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-        for name in names {
+        entries.sort { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
+        for (name, type) in entries {
             let path = folder == "/" ? "/" + name : folder + "/" + name
-            var entryInfo = stat()
-            guard stat(path, &entryInfo) == 0 else {
-                result.skipped.append(path)  // dangling symlink
-                continue
+            var mode: mode_t
+            switch Int32(type) {
+            case Int32(DT_REG): mode = S_IFREG
+            case Int32(DT_DIR): mode = S_IFDIR
+            default:
+                var entryInfo = stat()
+                guard stat(path, &entryInfo) == 0 else {
+                    result.skipped.append(path)  // dangling symlink
+                    continue
+                }
+                mode = entryInfo.st_mode & S_IFMT
             }
-            switch entryInfo.st_mode & S_IFMT {
+            switch mode {
             case S_IFDIR: walk(path, into: &result, visited: &visited)
             case S_IFREG:
                 if looksLikePhoto(path: path, name: name) {
