@@ -14,11 +14,14 @@ let package = Package(
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
         .target(name: "PhotoCodec", dependencies: ["CJPEG", "CPNG"]),
-        .target(name: "PreflightKit", dependencies: ["PhotoCodec"]),
+        // Cascade face and eye detection in pure Swift, from OpenCV's cascade XML files (data only).
+        .target(name: "FaceFinder"),
+        .target(name: "PreflightKit", dependencies: ["PhotoCodec", "FaceFinder"]),
         .executableTarget(name: "preflight", dependencies: ["PreflightKit"]),
         // Synthesises the fixture photos and the benchmark corpus (not installed; a developer tool).
-        .executableTarget(name: "pp-fixtures", dependencies: ["PhotoCodec", "PreflightKit"]),
+        .executableTarget(name: "pp-fixtures", dependencies: ["PhotoCodec", "PreflightKit", "FaceFinder"]),
         .testTarget(name: "PhotoCodecTests", dependencies: ["PhotoCodec"]),
+        .testTarget(name: "FaceFinderTests", dependencies: ["FaceFinder", "PhotoCodec"]),
         .testTarget(name: "PreflightKitTests", dependencies: ["PreflightKit", "PhotoCodec"]),
         .testTarget(name: "PreflightCLITests", dependencies: ["preflight", "PreflightKit", "PhotoCodec"]),
     ],

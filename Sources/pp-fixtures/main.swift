@@ -5,6 +5,7 @@ import Darwin
 #endif
 import PhotoCodec
 import PreflightKit
+import FaceFinder
 
 /// pp-fixtures: writes the fixture photos (`pp-fixtures fixtures DIR`) or the benchmark corpus
 /// (`pp-fixtures corpus DIR [--jpegs N] [--pngs N]`). Deterministic: the same bytes every run
@@ -156,7 +157,35 @@ func option(_ name: String, _ fallback: Int) -> Int {
     guard let i = rest.firstIndex(of: name), i + 1 < rest.count, let n = Int(rest[i + 1]) else { return fallback }
     return n
 }
+/// `pp-fixtures detect CASCADE.xml IMAGE [--neighbors N]`: prints raw and grouped hits as
+/// "x y w h" lines, for comparing with OpenCV (scripts/compare-opencv.py).
+func detect(cascadePath: String, imagePath: String, neighbors: Int) {
+    do {
+        let cascade = try Cascade(xml: try FileByteSource(path: cascadePath).readAll(), source: cascadePath)
+        let bytes = try FileByteSource(path: imagePath).readAll()
+        let header = Probe.header(of: bytes)
+        let decoded = try PhotoDecoder.decode(bytes, header: header, minimumLongSide: Int.max, maxPixels: 0)
+        let r = decoded.raster
+        let gray = GrayImage(width: r.width, height: r.height, channels: r.channels, interleaved: r.pixels)
+        var raw: [Box] = []
+        var ts = timespec(), te = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        for _ in 0..<5 { raw = cascade.detectRaw(in: gray) }
+        clock_gettime(CLOCK_MONOTONIC, &te)
+        let ms = (Double(te.tv_sec - ts.tv_sec) * 1e3 + Double(te.tv_nsec - ts.tv_nsec) / 1e6) / 5
+        print("raw \(raw.count) in \(Int(ms)) ms per run (\(gray.width)×\(gray.height))")
+        for d in Grouping.group(raw, minNeighbors: neighbors, eps: 0.2) {
+            print("\(d.box.x) \(d.box.y) \(d.box.width) \(d.box.height) \(d.neighbors)")
+        }
+    } catch {
+        print("error: \(error)")
+        exit(1)
+    }
+}
+
 switch command {
+case "detect": detect(cascadePath: dir, imagePath: rest.first ?? "", neighbors: option("--neighbors", 3))
+case "evalset": makeEvalSet(source: dir, dir: rest.first ?? "Fixtures/eval")
 case "fixtures": makeFixtures(dir)
 case "corpus": await makeCorpus(dir, jpegs: option("--jpegs", 200), pngs: option("--pngs", 50))
 default: usage()

@@ -1,10 +1,11 @@
+import FaceFinder
 import PreflightKit
 
 /// `preflight check PATH...`
 enum CheckCommand {
     static func run(_ args: [String]) async throws(UsageError) -> ExitCode {
         let a = try Arguments(
-            args, valueOptions: ["--profile", "--rules", "--format", "--output", "--jobs"],
+            args, valueOptions: ["--profile", "--rules", "--format", "--output", "--jobs", "--cascades", "--debug-dir"],
             flagOptions: ["--strict", "--quiet", "--header-only", "--no-progress", "--help", "-h"])
         if a.flag("--help") || a.flag("-h") {
             Terminal.out(checkHelp)
@@ -27,7 +28,22 @@ enum CheckCommand {
                          + (collected.skipped.isEmpty ? "" : " (\(collected.skipped.count) other files skipped)") + "\n")
         }
 
-        let checker = Checker(profile: profile, headerOnly: headerOnly)
+        // Face rules need the cascade files: parsed once here, shared by every worker. Missing
+        // data is a setup error (exit 2), never a silent skip of the face rules.
+        var finder: FaceFinder?
+        if Checker(profile: profile, headerOnly: headerOnly).needsFaces {
+            do {
+                finder = FaceFinder(cascades: try CascadeSet.load(explicitDirectory: a.value("--cascades")))
+            } catch {
+                throw UsageError("\(error.message)\n  (looked in: \(error.path))\n"
+                                 + "  Or turn the face rules off in a rules file, or use --header-only.")
+            }
+        }
+        let debugDir = a.value("--debug-dir")
+        if let debugDir, !DebugImage.prepare(directory: debugDir) {
+            throw UsageError("cannot create the debug folder \(debugDir)")
+        }
+        let checker = Checker(profile: profile, headerOnly: headerOnly, faceFinder: finder, debugDirectory: debugDir)
         let inputs = collected.inputs
         let streaming = format == .text && output == nil
         let text = TextReporter(color: output == nil && Terminal.colorAllowed, quiet: quiet)

@@ -37,6 +37,9 @@ let checkHelp = """
       --header-only         read headers only (format, size, resolution, orientation, metadata):
                             skips decoding, so damaged pixel data is not found
       --no-progress         no progress line on stderr
+      --cascades DIR        folder with OpenCV's haarcascades/ (default: $PREFLIGHT_CASCADES, then
+                            /usr/share/opencv4 from Debian's opencv-data, /usr/local, Homebrew)
+      --debug-dir DIR       write an annotated PNG per photo: face box, eyes, margins, cheek patches
 
     """
 

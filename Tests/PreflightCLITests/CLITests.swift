@@ -17,6 +17,10 @@ let binary: String = {
     return root + "/.build/debug/preflight"
 }()
 
+/// Fixtures/photos are synthetic format and decoding cases without faces: checked with the face
+/// rules off. Fixtures/eval holds the real-face set.
+let formatOnly = "Fixtures/format-only-rules.json"
+
 struct Run {
     var status: Int32
     var stdout: String
@@ -72,7 +76,7 @@ func sha(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPa
 struct CLITests {
     @Test("text report on the bundled fixtures matches the golden file; exit 1", arguments: ["text", "json", "junit", "github"])
     func goldenReports(_ format: String) throws {
-        let r = try preflight(["check", "Fixtures/photos", "--format", format, "--jobs", "3"])
+        let r = try preflight(["check", "--rules", formatOnly, "Fixtures/photos", "--format", format, "--jobs", "3"])
         #expect(r.status == 1)
         #expect(r.stderr.isEmpty)
         try expectGolden(r.stdout, "check.\(format == "junit" ? "junit.xml" : format == "json" ? "json" : "\(format).txt")")
@@ -80,20 +84,20 @@ struct CLITests {
 
     @Test("output order does not depend on --jobs")
     func orderStable() throws {
-        let one = try preflight(["check", "Fixtures/photos", "--format", "json", "--jobs", "1"])
-        let many = try preflight(["check", "Fixtures/photos", "--format", "json", "--jobs", "8"])
+        let one = try preflight(["check", "--rules", formatOnly, "Fixtures/photos", "--format", "json", "--jobs", "1"])
+        let many = try preflight(["check", "--rules", formatOnly, "Fixtures/photos", "--format", "json", "--jobs", "8"])
         #expect(one.stdout == many.stdout)
     }
 
     @Test("exit 0 when every file passes; warnings allowed; --strict makes them fail")
     func exitCodes() throws {
-        #expect(try preflight(["check", "Fixtures/photos/good"]).status == 0)
-        #expect(try preflight(["check", "Fixtures/photos/fixable/gps-location.jpg"]).status == 0)
-        let strict = try preflight(["check", "--strict", "Fixtures/photos/fixable/gps-location.jpg"])
+        #expect(try preflight(["check", "--rules", formatOnly, "Fixtures/photos/good"]).status == 0)
+        #expect(try preflight(["check", "--rules", formatOnly, "Fixtures/photos/fixable/gps-location.jpg"]).status == 0)
+        let strict = try preflight(["check", "--rules", formatOnly, "--strict", "Fixtures/photos/fixable/gps-location.jpg"])
         #expect(strict.status == 1)
         #expect(strict.stdout.contains("(failing: --strict)"))
-        #expect(try preflight(["check", "Fixtures/photos/bad/too-small-400x300.jpg"]).status == 1)
-        #expect(try preflight(["check", "Fixtures/photos/fixable/cmyk-adobe-600x600.jpg"]).status == 1)
+        #expect(try preflight(["check", "--rules", formatOnly, "Fixtures/photos/bad/too-small-400x300.jpg"]).status == 1)
+        #expect(try preflight(["check", "--rules", formatOnly, "Fixtures/photos/fixable/cmyk-adobe-600x600.jpg"]).status == 1)
     }
 
     @Test("usage and configuration errors exit 2 with a clear message", arguments: [
@@ -135,9 +139,9 @@ struct CLITests {
             _ = FileManager.default.fileExists(atPath: root + "/Fixtures/photos/" + p, isDirectory: &isDir)
             return isDir.boolValue ? nil : try sha(root + "/Fixtures/photos/" + p)
         }
-        let r = try preflight(["check", "Fixtures/photos", "--format", "junit", "--output", dir + "/report.xml"])
+        let r = try preflight(["check", "--rules", formatOnly, "Fixtures/photos", "--format", "junit", "--output", dir + "/report.xml"])
         #expect(r.status == 1)
-        #expect(r.stdout.contains("files checked with profile heygen-photo"))
+        #expect(r.stdout.contains("files checked with profile format-only"))
         let xml = try String(contentsOfFile: dir + "/report.xml", encoding: .utf8)
         #expect(xml.hasPrefix("<?xml"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["report.xml"])
@@ -166,7 +170,7 @@ struct CLITests {
 
     @Test("no colour codes when stdout is not a terminal, even with FORCE-like variables")
     func noColour() throws {
-        let r = try preflight(["check", "Fixtures/photos/good"], environment: ["TERM": "xterm-256color", "CLICOLOR_FORCE": "1"])
+        let r = try preflight(["check", "--rules", formatOnly, "Fixtures/photos/good"], environment: ["TERM": "xterm-256color", "CLICOLOR_FORCE": "1"])
         #expect(!r.stdout.contains("\u{1B}["))
     }
 
@@ -191,5 +195,70 @@ struct CLITests {
         let r = try preflight(["check", path])
         #expect(r.status == 1)
         #expect(r.stdout.contains("not a regular file"))
+    }
+}
+
+@Suite("face analysis, end to end")
+struct FaceCLITests {
+    /// labels.tsv: file, expected verdict, the rule that must fire.
+    static let labels: [(file: String, verdict: String, rule: String)] = {
+        let text = (try? String(contentsOfFile: root + "/Fixtures/eval/labels.tsv", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
+            let f = line.split(separator: "\t").map(String.init)
+            return (f[0], f[1], f[2])
+        }
+    }()
+
+    @Test("every labelled photo gets its verdict, and each defect is reported by its own rule")
+    func labelledSet() throws {
+        #expect(Self.labels.count >= 15)
+        let r = try preflight(["check", "Fixtures/eval", "--format", "json"])
+        #expect(r.status == 1)
+        let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let files = doc["files"] as! [[String: Any]]
+        for label in Self.labels {
+            guard let file = files.first(where: { ($0["path"] as! String).hasSuffix("/" + label.file) }) else {
+                Issue.record("\(label.file) not in the report")
+                continue
+            }
+            let verdict = file["verdict"] as! String
+            let findings = file["findings"] as! [[String: Any]]
+            let errors = findings.filter { $0["severity"] as! String == "error" }.map { $0["rule"] as! String }
+            let warnings = findings.filter { $0["severity"] as! String == "warning" }.map { $0["rule"] as! String }
+            switch label.verdict {
+            case "pass":
+                #expect(verdict == "pass", "\(label.file): \(findings)")
+            case "warn":
+                #expect(verdict == "warn", "\(label.file): \(findings)")
+                #expect(warnings.contains(label.rule), "\(label.file): \(findings)")
+            default:
+                #expect(verdict == "fail" || verdict == "fixable", "\(label.file): \(findings)")
+                #expect(errors.contains(label.rule), "\(label.file) should fail \(label.rule): \(errors)")
+                // A face that is there is never reported as "no face".
+                if label.rule != "face_count" { #expect(!errors.contains("face_count"), "\(label.file): \(errors)") }
+            }
+        }
+    }
+
+    @Test("missing cascade files: exit 2 naming the package to install")
+    func missingCascades() throws {
+        let r = try preflight(["check", "--cascades", "/nonexistent/opencv", "Fixtures/eval/good-centred.jpg"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("apt-get install opencv-data"), "stderr: \(r.stderr)")
+        #expect(r.stdout.isEmpty)
+        // Without face rules (header-only), no cascades are needed.
+        #expect(try preflight(["check", "--header-only", "--cascades", "/nonexistent", "Fixtures/eval/good-centred.jpg"]).status == 0)
+    }
+
+    @Test("--debug-dir writes one annotated PNG per analysed photo")
+    func debugImages() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("debug-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try preflight(["check", "--debug-dir", dir, "Fixtures/eval/good-centred.jpg", "Fixtures/eval/two-faces.jpg"])
+        #expect(r.status == 1)
+        let written = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(written == ["Fixtures__eval__good-centred.jpg.png", "Fixtures__eval__two-faces.jpg.png"])
+        let png = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + written[0]))
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
     }
 }

@@ -50,7 +50,7 @@ struct ConfigurationTests {
         (#"{"version": 1, "profiles": {"heygen-photo": {"rules": {"file_size": {"max_byts": 1}}}}}"#,
          "rules.json: profiles.heygen-photo.rules.file_size.max_byts: unknown key (file_size takes: severity, max_bytes)"),
         (#"{"version": 1, "profiles": {"p": {"rules": {"file_sise": {}}}}}"#,
-         "rules.json: profiles.p.rules.file_sise: unknown rule id (rules: format, decode, resolution, file_size, orientation, metadata)"),
+         "rules.json: profiles.p.rules.file_sise: unknown rule id (rules: format, decode, resolution, file_size, orientation, metadata, face_count, face_size, face_centered, face_cut_off, framing, frontal, exposure, lighting_uniformity, sharpness, background, colour)"),
         (#"{"version": 1, "profiles": {"p": {"rules": {"resolution": {"min_width": "512"}}}}}"#,
          "rules.json: profiles.p.rules.resolution.min_width: expected an integer, found a string"),
         (#"{"version": 1, "profiles": {"p": {"rules": {"resolution": {"min_width": 0}}}}}"#,

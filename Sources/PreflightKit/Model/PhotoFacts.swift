@@ -9,6 +9,8 @@ public struct PhotoFacts: Sendable {
     public var fileExtension: String
     public var header: PhotoHeader
     public var pixels: PixelOutcome
+    /// The face and light analysis, when an active rule needs it and the pixels decoded.
+    public var faces: FaceAnalysis?
 
     public enum PixelOutcome: Sendable {
         /// Not needed by the active rules, or not attempted (header-only mode, undecodable format).

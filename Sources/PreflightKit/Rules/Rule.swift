@@ -35,6 +35,8 @@ public struct RuleDescription: Sendable {
     public var options: [OptionSpec]
     /// Whether the rule reads decoded pixels (a header-only run skips it).
     public var needsPixels: Bool
+    /// Whether the rule reads the face analysis (implies pixels; needs the cascade files).
+    public var needsFaces: Bool = false
 }
 
 /// A rule's configured severity: `off` disables it.

@@ -7,6 +7,17 @@ public enum RuleRegistry {
         FileSizeRule.self,
         OrientationRule.self,
         MetadataRule.self,
+        FaceCountRule.self,
+        FaceSizeRule.self,
+        FaceCenteredRule.self,
+        FaceCutOffRule.self,
+        FramingRule.self,
+        FrontalRule.self,
+        ExposureRule.self,
+        LightingUniformityRule.self,
+        SharpnessRule.self,
+        BackgroundRule.self,
+        ColourRule.self,
     ]
 
     public static func type(withID id: String) -> (any Rule.Type)? {

@@ -1,3 +1,4 @@
+import FaceFinder
 import PhotoCodec
 
 /// The result of checking one file.
@@ -26,14 +27,23 @@ public struct Checker: Sendable {
     private let rules: [(rule: any Rule, ceiling: Severity)]
     private let maxPixels: Int
     private let needsPixels: Bool
+    /// Some active rule reads the face analysis (and this is not a header-only run): the caller
+    /// must supply a `FaceFinder`, or those rules see no analysis and stay silent.
+    public let needsFaces: Bool
+    private let faceFinder: FaceFinder?
+    /// Where annotated debug PNGs go (nil: none).
+    public let debugDirectory: String?
 
-    public init(profile: Profile, headerOnly: Bool = false) {
+    public init(profile: Profile, headerOnly: Bool = false, faceFinder: FaceFinder? = nil, debugDirectory: String? = nil) {
         self.profile = profile
+        self.debugDirectory = debugDirectory
         self.headerOnly = headerOnly
+        self.faceFinder = faceFinder
         rules = profile.activeRules().compactMap { entry in
             guard let ceiling = entry.severity.ceiling else { return nil }
             return (entry.rule, ceiling)
         }
+        needsFaces = !headerOnly && rules.contains { type(of: $0.rule).description.needsFaces }
         needsPixels = !headerOnly && rules.contains { type(of: $0.rule).description.needsPixels }
         // The pixel limit protects every decode, even when the decode rule is off.
         maxPixels = profile.rules[DecodeRule.description.id]?.options.values["max_pixels"].flatMap {
@@ -60,6 +70,13 @@ public struct Checker: Sendable {
             do {
                 let bytes = try source.readAll()
                 facts.pixels = decode(bytes, header: header)
+                let (analysis, raster) = analyseFaces(facts)
+                facts.faces = analysis
+                if let debugDirectory, let analysis, let raster {
+                    let result = FileResult(path: displayPath, header: header, findings: evaluate(facts))
+                    DebugImage.write(raster, analysis: analysis, result: result, directory: debugDirectory)
+                    return result
+                }
             } catch {
                 return FileResult(path: displayPath, header: header, findings: [
                     Finding(ruleID: "read", severity: .error, message: "The file cannot be read: \(error.reason).",
@@ -87,13 +104,23 @@ public struct Checker: Sendable {
         needsPixels && header.format.isDecodable && header.problem == nil && (header.pixelCount ?? 0) <= maxPixels
     }
 
-    /// Decodes for the active rules (integrity only, for now: the smallest DCT scale).
+    /// Decodes for the active rules: at the smallest DCT scale for integrity alone, at about
+    /// 480–640 px on the long side when faces are analysed.
     public func decode(_ bytes: [UInt8], header: PhotoHeader) -> PhotoFacts.PixelOutcome {
+        let longSide = needsFaces && faceFinder != nil ? FaceAnalyzer.minimumLongSide : 1
         do {
-            return .decoded(try PhotoDecoder.decode(bytes, header: header, minimumLongSide: 1, maxPixels: maxPixels))
+            return .decoded(try PhotoDecoder.decode(bytes, header: header, minimumLongSide: longSide, maxPixels: maxPixels))
         } catch {
             return .failed(error)
         }
+    }
+
+    /// The face analysis of decoded, intact-enough pixels.
+    func analyseFaces(_ facts: PhotoFacts) -> (FaceAnalysis?, Raster?) {
+        guard needsFaces, let finder = faceFinder, case .decoded(let d) = facts.pixels,
+              let w = facts.header.displayWidth, let h = facts.header.displayHeight else { return (nil, nil) }
+        let (analysis, raster) = FaceAnalyzer.analyseKeepingRaster(d.raster, displayWidth: w, displayHeight: h, finder: finder)
+        return (analysis, raster)
     }
 
     /// Checks bytes held in memory, as if they were a file named `path`.
@@ -102,6 +129,7 @@ public struct Checker: Sendable {
         var facts = PhotoFacts(path: path, header: header)
         if shouldDecode(header) {
             facts.pixels = decode(bytes, header: header)
+            facts.faces = analyseFaces(facts).0
         }
         return FileResult(path: path, header: header, findings: evaluate(facts))
     }

@@ -1,0 +1,332 @@
+/// Multi-scale sliding-window detection with a `Cascade`, after OpenCV's `detectMultiScale`:
+/// the image is shrunk by `scaleFactor` per level, the window slides with a step of 2 pixels
+/// (1 once the image is shrunk more than 2×; a window rejected by the first stage also skips the
+/// next position), and the raw hits are grouped (`groupRectangles`).
+public struct DetectionOptions: Sendable {
+    public var scaleFactor = 1.1
+    /// Hits needed in a group for it to count (OpenCV's minNeighbors).
+    public var minNeighbors = 3
+    /// Smallest and largest window side, in the image's pixels.
+    public var minSize = 0
+    public var maxSize = Int.max
+    public init(scaleFactor: Double = 1.1, minNeighbors: Int = 3, minSize: Int = 0, maxSize: Int = .max) {
+        self.scaleFactor = scaleFactor
+        self.minNeighbors = minNeighbors
+        self.minSize = minSize
+        self.maxSize = maxSize
+    }
+}
+
+/// A grouped detection: the averaged box and how many raw hits it gathered.
+public struct Detection: Sendable, Equatable {
+    public var box: Box
+    public var neighbors: Int
+}
+
+extension Cascade {
+    /// OpenCV lowers every stage threshold by this much when it loads a cascade.
+    static let thresholdEpsilon: Float = 1e-5
+
+    /// Grouped detections, largest first.
+    public func detect(in image: GrayImage, options: DetectionOptions = DetectionOptions()) -> [Detection] {
+        let raw = detectRaw(in: image, options: options)
+        return Grouping.group(raw, minNeighbors: options.minNeighbors, eps: 0.2)
+            .sorted { $0.box.area != $1.box.area ? $0.box.area > $1.box.area : ($0.box.y, $0.box.x) < ($1.box.y, $1.box.x) }
+    }
+
+    /// Every window the cascade accepts, in image coordinates, before grouping.
+    public func detectRaw(in image: GrayImage, options: DetectionOptions = DetectionOptions()) -> [Box] {
+        var hits: [Box] = []
+        var factor = 1.0
+        let scaleFactor = max(1.0001, options.scaleFactor)
+        while true {
+            defer { factor *= scaleFactor }
+            let winW = Int((Double(windowWidth) * factor).rounded()), winH = Int((Double(windowHeight) * factor).rounded())
+            let sw = Int((Double(image.width) / factor).rounded()), sh = Int((Double(image.height) / factor).rounded())
+            let spanX = sw - windowWidth, spanY = sh - windowHeight
+            if spanX <= 0 || spanY <= 0 { break }
+            if winW > options.maxSize || winH > options.maxSize { break }
+            if winW < options.minSize || winH < options.minSize { continue }
+            let scaled = image.resized(width: sw, height: sh)
+            let step = factor > 2 ? 1 : 2
+            scan(scaled, spanX: spanX, spanY: spanY, step: step) { x, y in
+                hits.append(Box(x: Int((Double(x) * factor).rounded()), y: Int((Double(y) * factor).rounded()),
+                                width: winW, height: winH))
+            }
+        }
+        return hits
+    }
+
+    /// Evaluates the cascade at every step position of one scaled image.
+    func scan(_ image: GrayImage, spanX: Int, spanY: Int, step: Int, hit: (Int, Int) -> Void) {
+        let ii = IntegralImages(image, squares: featureType == .haar, tilted: hasTilted)
+        let s = ii.stride
+        switch featureType {
+        case .haar:
+            let plan = HaarPlan(self, stride: s)
+            let nw = windowWidth - 2, nh = windowHeight - 2
+            let n0 = s + 1, n1 = s + 1 + nw, n2 = (1 + nh) * s + 1, n3 = (1 + nh) * s + 1 + nw
+            let area = Double(nw * nh)
+            plan.withKernel { kernel in
+            ii.sum.withUnsafeBufferPointer { S in
+                ii.squares.withUnsafeBufferPointer { Q in
+                    ii.tilted.withUnsafeBufferPointer { T in
+                        let sumBase = S.baseAddress!
+                        let tiltedBase = T.baseAddress ?? sumBase
+                        var y = 0
+                        while y < spanY {
+                            var x = 0
+                            while x < spanX {
+                                let p = y * s + x
+                                let valsum = Int32(bitPattern: S[p + n0] &- S[p + n1] &- S[p + n2] &+ S[p + n3])
+                                let sq = Q[p + n0] &- Q[p + n1] &- Q[p + n2] &+ Q[p + n3]
+                                let nf = area * Double(sq) - Double(valsum) * Double(valsum)
+                                if nf > 0 {
+                                    let r = kernel.run(sum: sumBase + p, tilted: tiltedBase + p,
+                                                       inverseNorm: Float(1 / nf.squareRoot()))
+                                    if r > 0 { hit(x, y) } else if r == 0 { x += step }
+                                } else {
+                                    x += step  // a flat window: no face, and neither is the next
+                                }
+                                x += step
+                            }
+                            y += step
+                        }
+                    }
+                }
+            }
+            }
+        case .lbp:
+            let plan = LBPPlan(self, stride: s)
+            ii.sum.withUnsafeBufferPointer { S in
+                var y = 0
+                while y < spanY {
+                    var x = 0
+                    while x < spanX {
+                        let r = plan.run(at: y * s + x, S)
+                        if r > 0 { hit(x, y) } else if r == 0 { x += step }
+                        x += step
+                    }
+                    y += step
+                }
+            }
+        }
+    }
+}
+
+/// A Haar cascade compiled for one integral-image stride: every node carries its feature's
+/// corner offsets and weights inline, so evaluating a window walks one flat array.
+struct HaarPlan {
+    struct CompiledNode {
+        // Corner offsets of up to three rectangles (a, b, c, d: sum = a − b − c + d).
+        var o0: (Int32, Int32, Int32, Int32)
+        var o1: (Int32, Int32, Int32, Int32)
+        var o2: (Int32, Int32, Int32, Int32)
+        var w0: Float, w1: Float, w2: Float
+        var threshold: Float
+        var left: Int32, right: Int32
+        var tilted: Bool
+        var threeRects: Bool
+    }
+    struct CompiledTree { var firstNode: Int32; var firstLeaf: Int32 }
+    var nodes: [CompiledNode] = []
+    var trees: [CompiledTree] = []
+    var leaves: [Float]
+    var stages: [(threshold: Float, first: Int, end: Int)]
+
+    init(_ c: Cascade, stride s: Int) {
+        func corners(_ r: Cascade.WeightedRect, tilted: Bool) -> (Int32, Int32, Int32, Int32) {
+            if tilted {
+                return (Int32(r.y * s + r.x), Int32((r.y + r.height) * s + r.x - r.height),
+                        Int32((r.y + r.width) * s + r.x + r.width),
+                        Int32((r.y + r.width + r.height) * s + r.x + r.width - r.height))
+            }
+            return (Int32(r.y * s + r.x), Int32(r.y * s + r.x + r.width), Int32((r.y + r.height) * s + r.x),
+                    Int32((r.y + r.height) * s + r.x + r.width))
+        }
+        nodes.reserveCapacity(c.nodes.count)
+        for n in c.nodes {
+            let f = c.haarFeatures[Int(n.feature)]
+            let none = Cascade.WeightedRect(x: 0, y: 0, width: 0, height: 0, weight: 0)
+            let r = f.rects + Array(repeating: none, count: 3 - f.rects.count)
+            nodes.append(CompiledNode(o0: corners(r[0], tilted: f.tilted), o1: corners(r[1], tilted: f.tilted),
+                                      o2: corners(r[2], tilted: f.tilted), w0: r[0].weight, w1: r[1].weight,
+                                      w2: r[2].weight, threshold: n.threshold, left: n.left, right: n.right,
+                                      tilted: f.tilted, threeRects: r[2].weight != 0))
+        }
+        trees = c.trees.map { CompiledTree(firstNode: $0.firstNode, firstLeaf: $0.firstLeaf) }
+        leaves = c.leaves
+        stages = c.stages.map { ($0.threshold - Cascade.thresholdEpsilon, $0.firstTree, $0.firstTree + $0.treeCount) }
+    }
+
+    /// Runs `body` with raw pointers to the compiled arrays (valid only inside it).
+    func withKernel<R>(_ body: (Kernel) -> R) -> R {
+        nodes.withUnsafeBufferPointer { n in
+            trees.withUnsafeBufferPointer { t in
+                leaves.withUnsafeBufferPointer { l in
+                    body(Kernel(nodes: n.baseAddress!, trees: t.baseAddress!, leaves: l.baseAddress!, stages: stages))
+                }
+            }
+        }
+    }
+
+    struct Kernel {
+        let nodes: UnsafePointer<CompiledNode>
+        let trees: UnsafePointer<CompiledTree>
+        let leaves: UnsafePointer<Float>
+        let stages: [(threshold: Float, first: Int, end: Int)]
+
+        @inline(__always)
+        static func rect(_ t: UnsafePointer<UInt32>, _ o: (Int32, Int32, Int32, Int32)) -> Float {
+            Float(Int32(bitPattern: t[Int(o.0)] &- t[Int(o.1)] &- t[Int(o.2)] &+ t[Int(o.3)]))
+        }
+
+        /// > 0: accepted; otherwise minus the index of the rejecting stage. `sum` and `tilted`
+        /// point at the window's top-left corner in their tables.
+        @inline(__always)
+        func run(sum: UnsafePointer<UInt32>, tilted: UnsafePointer<UInt32>, inverseNorm: Float) -> Int {
+            var si = 0
+            for stage in stages {
+                var total: Float = 0
+                var t = stage.first
+                while t < stage.end {
+                    let tree = trees[t]
+                    var idx: Int32 = 0
+                    repeat {
+                        let n = nodes + Int(tree.firstNode + idx)
+                        let table = n.pointee.tilted ? tilted : sum
+                        var v = n.pointee.w0 * Kernel.rect(table, n.pointee.o0) + n.pointee.w1 * Kernel.rect(table, n.pointee.o1)
+                        if n.pointee.threeRects { v += n.pointee.w2 * Kernel.rect(table, n.pointee.o2) }
+                        idx = v * inverseNorm < n.pointee.threshold ? n.pointee.left : n.pointee.right
+                    } while idx > 0
+                    total += leaves[Int(tree.firstLeaf - idx)]
+                    t += 1
+                }
+                if total < stage.threshold { return -si }
+                si += 1
+            }
+            return 1
+        }
+    }
+}
+
+/// An LBP cascade with each feature's 4×4 grid of block corners as offsets for one stride.
+struct LBPPlan {
+    var offsets: [Int]  // 16 per feature
+    let cascade: Cascade
+    let stages: [(threshold: Float, first: Int, count: Int)]
+
+    init(_ c: Cascade, stride s: Int) {
+        cascade = c
+        offsets = []
+        offsets.reserveCapacity(c.lbpFeatures.count * 16)
+        for f in c.lbpFeatures {
+            for row in 0..<4 {
+                for col in 0..<4 { offsets.append((f.y + row * f.height) * s + f.x + col * f.width) }
+            }
+        }
+        stages = c.stages.map { ($0.threshold - Cascade.thresholdEpsilon, $0.firstTree, $0.treeCount) }
+    }
+
+    @inline(__always)
+    func run(at p: Int, _ S: UnsafeBufferPointer<UInt32>) -> Int {
+        offsets.withUnsafeBufferPointer { O in
+            cascade.nodes.withUnsafeBufferPointer { N in
+                cascade.trees.withUnsafeBufferPointer { TR in
+                    cascade.leaves.withUnsafeBufferPointer { L in
+                        cascade.subsets.withUnsafeBufferPointer { SUB in
+                            @inline(__always) func code(_ f: Int) -> Int {
+                                let o = f * 16
+                                @inline(__always) func block(_ a: Int) -> Int32 {
+                                    // block whose top-left corner is grid point a (4-wide grid)
+                                    Int32(bitPattern: S[p + O[o + a]] &- S[p + O[o + a + 1]] &- S[p + O[o + a + 4]] &+ S[p + O[o + a + 5]])
+                                }
+                                let c = block(5)
+                                var v = 0
+                                if block(0) >= c { v |= 128 }
+                                if block(1) >= c { v |= 64 }
+                                if block(2) >= c { v |= 32 }
+                                if block(6) >= c { v |= 16 }
+                                if block(10) >= c { v |= 8 }
+                                if block(9) >= c { v |= 4 }
+                                if block(8) >= c { v |= 2 }
+                                if block(4) >= c { v |= 1 }
+                                return v
+                            }
+                            for (si, stage) in stages.enumerated() {
+                                var total: Float = 0
+                                for t in stage.first..<(stage.first + stage.count) {
+                                    let tree = TR[t]
+                                    var idx: Int32 = 0
+                                    repeat {
+                                        let node = N[Int(tree.firstNode + idx)]
+                                        let c = code(Int(node.feature))
+                                        let word = SUB[Int(node.subsetOffset) + (c >> 5)]
+                                        idx = (word & (1 << Int32(c & 31))) != 0 ? node.left : node.right
+                                    } while idx > 0
+                                    total += L[Int(tree.firstLeaf - idx)]
+                                }
+                                if total < stage.threshold { return -si }
+                            }
+                            return 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// OpenCV's `groupRectangles`: boxes that agree within `eps` form a class; classes with more than
+/// `minNeighbors` members survive, averaged; a small box inside a much better supported one is
+/// dropped.
+public enum Grouping {
+    static func similar(_ a: Box, _ b: Box, eps: Double) -> Bool {
+        let delta = eps * Double(min(a.width, b.width) + min(a.height, b.height)) * 0.5
+        return Double(abs(a.x - b.x)) <= delta && Double(abs(a.y - b.y)) <= delta
+            && Double(abs(a.maxX - b.maxX)) <= delta && Double(abs(a.maxY - b.maxY)) <= delta
+    }
+
+    public static func group(_ boxes: [Box], minNeighbors: Int, eps: Double) -> [Detection] {
+        if minNeighbors <= 0 { return boxes.map { Detection(box: $0, neighbors: 1) } }
+        // Union-find partition by the similarity predicate.
+        var parent = Array(boxes.indices)
+        func find(_ i: Int) -> Int {
+            var i = i
+            while parent[i] != i { parent[i] = parent[parent[i]]; i = parent[i] }
+            return i
+        }
+        for i in boxes.indices {
+            for j in (i + 1)..<boxes.count where similar(boxes[i], boxes[j], eps: eps) {
+                let a = find(i), b = find(j)
+                if a != b { parent[b] = a }
+            }
+        }
+        var sums: [Int: (x: Int, y: Int, w: Int, h: Int, n: Int)] = [:]
+        var order: [Int] = []
+        for i in boxes.indices {
+            let r = find(i), b = boxes[i]
+            if sums[r] == nil { order.append(r) }
+            let s = sums[r] ?? (0, 0, 0, 0, 0)
+            sums[r] = (s.x + b.x, s.y + b.y, s.w + b.width, s.h + b.height, s.n + 1)
+        }
+        var classes: [Detection] = []
+        for r in order {
+            let s = sums[r]!
+            guard s.n > minNeighbors else { continue }  // as OpenCV: a class needs more than minNeighbors hits
+            let n = Double(s.n)
+            classes.append(Detection(box: Box(x: Int((Double(s.x) / n).rounded()), y: Int((Double(s.y) / n).rounded()),
+                                              width: Int((Double(s.w) / n).rounded()), height: Int((Double(s.h) / n).rounded())),
+                                     neighbors: s.n))
+        }
+        // Drop a class inside another that has clearly more support.
+        return classes.enumerated().filter { i, a in
+            !classes.enumerated().contains { j, b in
+                guard i != j else { return false }
+                let dx = Int((Double(b.box.width) * eps).rounded()), dy = Int((Double(b.box.height) * eps).rounded())
+                return a.box.x >= b.box.x - dx && a.box.y >= b.box.y - dy && a.box.maxX <= b.box.maxX + dx
+                    && a.box.maxY <= b.box.maxY + dy && (b.neighbors > max(3, a.neighbors) || a.neighbors < 3)
+            }
+        }.map(\.1)
+    }
+}

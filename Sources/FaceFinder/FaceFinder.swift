@@ -1,0 +1,249 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The cascades face analysis uses, loaded once per run and shared by every worker.
+public struct CascadeSet: Sendable {
+    public let frontal: Cascade
+    public let eyes: Cascade
+    public let profile: Cascade
+    public let directory: String
+
+    /// File names inside an `opencv-data` folder (haarcascades/ or lbpcascades/).
+    public static let frontalFile = "haarcascades/haarcascade_frontalface_alt2.xml"
+    public static let eyesFile = "haarcascades/haarcascade_eye.xml"
+    public static let profileFile = "haarcascades/haarcascade_profileface.xml"
+
+    /// Where cascades are looked for, in order: `PREFLIGHT_CASCADES`, Debian's opencv-data, a
+    /// /usr/local build, Homebrew (Apple silicon and Intel).
+    public static func searchDirectories(explicit: String?) -> [String] {
+        var dirs: [String] = []
+        if let explicit { return [explicit] }
+        if let env = getenv("PREFLIGHT_CASCADES") { dirs.append(String(cString: env)) }
+        dirs += ["/usr/share/opencv4", "/usr/local/share/opencv4", "/opt/homebrew/share/opencv4",
+                 "/usr/local/opt/opencv/share/opencv4", "/usr/share/opencv"]
+        return dirs
+    }
+
+    /// Loads the three cascades from the first directory that has them all.
+    public static func load(explicitDirectory: String? = nil) throws(CascadeError) -> CascadeSet {
+        let dirs = searchDirectories(explicit: explicitDirectory)
+        for dir in dirs {
+            let paths = [frontalFile, eyesFile, profileFile].map { dir + "/" + $0 }
+            guard paths.allSatisfy({ access($0, R_OK) == 0 }) else { continue }
+            let cascades = try paths.map { (p: String) throws(CascadeError) -> Cascade in try Cascade(file: p) }
+            return CascadeSet(frontal: cascades[0], eyes: cascades[1], profile: cascades[2], directory: dir)
+        }
+        throw CascadeError(
+            path: dirs.joined(separator: ", "),
+            message: "face detection data not found (looked for \(frontalFile), \(eyesFile) and \(profileFile)). "
+                + "Install it with: sudo apt-get install opencv-data — or point --cascades DIR or PREFLIGHT_CASCADES at a folder that has them")
+    }
+}
+
+extension Cascade {
+    /// Reads and parses a cascade file.
+    public init(file path: String) throws(CascadeError) {
+        guard let f = fopen(path, "rb") else { throw CascadeError(path: path, message: "cannot open (errno \(errno))") }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+            if bytes.count > 64 << 20 { throw CascadeError(path: path, message: "larger than 64 MiB: not a cascade") }
+        }
+        try self.init(xml: bytes, source: path)
+    }
+}
+
+/// A point in pixels (sub-pixel).
+public struct Point: Sendable, Equatable {
+    public var x: Double, y: Double
+    public init(x: Double, y: Double) { self.x = x; self.y = y }
+}
+
+/// One face as found: its box, the raw-hit support, and its eyes when they were found.
+public struct Face: Sendable, Equatable {
+    public var box: Box
+    public var neighbors: Int
+    /// The eye on the image's left side (the person's right eye) and on the image's right side.
+    public var leftEye: Point?
+    public var rightEye: Point?
+    /// Both eyes found where eyes belong.
+    public var verified: Bool { leftEye != nil && rightEye != nil }
+
+    public var interEyeDistance: Double? {
+        guard let l = leftEye, let r = rightEye else { return nil }
+        return ((r.x - l.x) * (r.x - l.x) + (r.y - l.y) * (r.y - l.y)).squareRoot()
+    }
+    /// Head roll in degrees from the eye line (positive: the right-hand eye is lower).
+    public var rollDegrees: Double? {
+        guard let l = leftEye, let r = rightEye else { return nil }
+        return atan2(r.y - l.y, r.x - l.x) * 180 / Double.pi
+    }
+
+    /// The same face with coordinates multiplied by `s` (analysis → original pixels).
+    public func scaled(by s: Double) -> Face {
+        Face(box: box.scaled(by: s), neighbors: neighbors,
+             leftEye: leftEye.map { Point(x: $0.x * s, y: $0.y * s) }, rightEye: rightEye.map { Point(x: $0.x * s, y: $0.y * s) })
+    }
+}
+
+/// What the finder saw in one image.
+public struct FaceScene: Sendable {
+    /// Accepted faces, the main one first (largest verified, else best supported).
+    public var faces: [Face]
+    /// Candidates the verification threw out (no eyes, tiny beside the main face, inside it).
+    public var rejected: [Face]
+    /// Profile (turned-head) detections, when no frontal face was accepted.
+    public var profiles: [Box]
+    /// A frontal face found only after rotating the image by this many degrees (a tilted head).
+    public var rotatedFaceAngle: Double?
+
+    public func scaled(by s: Double) -> FaceScene {
+        FaceScene(faces: faces.map { $0.scaled(by: s) }, rejected: rejected.map { $0.scaled(by: s) },
+                  profiles: profiles.map { $0.scaled(by: s) }, rotatedFaceAngle: rotatedFaceAngle)
+    }
+}
+
+public struct FaceFinder: Sendable {
+    public let cascades: CascadeSet
+    public init(cascades: CascadeSet) { self.cascades = cascades }
+
+    /// Candidates with this much support count as faces even when their eyes are not found
+    /// (closed eyes, glasses glare, a dark face); fewer need both eyes.
+    public static let strongSupport = 12
+    /// A second face smaller than this share of the main face's area is ignored as a candidate
+    /// unless its eyes are found.
+    public static let minimumRelativeArea = 0.1
+
+    public func find(in image: GrayImage) -> FaceScene {
+        let scene = find(in: image, equalized: false)
+        if !scene.faces.isEmpty { return scene }
+        // A washed-out or very dark face: retry on the histogram-equalised image.
+        let retry = find(in: image.equalized(), equalized: true)
+        return retry.faces.isEmpty ? scene : retry
+    }
+
+    func find(in image: GrayImage, equalized: Bool) -> FaceScene {
+        let candidates = cascades.frontal.detect(in: image, options: DetectionOptions(minNeighbors: 3, minSize: 20))
+        var faces: [Face] = []
+        var rejected: [Face] = []
+        for c in candidates {
+            var face = Face(box: c.box, neighbors: c.neighbors)
+            (face.leftEye, face.rightEye) = eyes(in: image, face: c.box)
+            faces.append(face)
+        }
+        // Accept verified or strongly supported faces; the main face is the largest accepted.
+        var accepted = faces.filter { $0.verified || $0.neighbors >= Self.strongSupport }
+        rejected = faces.filter { !($0.verified || $0.neighbors >= Self.strongSupport) }
+        accepted.sort { $0.box.area > $1.box.area }
+        if let main = accepted.first {
+            var kept = [main]
+            for f in accepted.dropFirst() {
+                // Nested or overlapping the main face: the same face found twice.
+                if f.box.overlapOfSmaller(main.box) > 0.3 { rejected.append(f); continue }
+                kept.append(f)
+            }
+            accepted = kept
+        } else if let best = faces.max(by: { $0.neighbors < $1.neighbors }), best.neighbors >= 6,
+                  best.leftEye != nil || best.rightEye != nil {
+            // Nothing verified: a well-supported candidate with one eye still counts (a half-shadowed face).
+            accepted = [best]
+            rejected.removeAll { $0 == best }
+        }
+        var scene = FaceScene(faces: accepted, rejected: rejected, profiles: [], rotatedFaceAngle: nil)
+        if accepted.isEmpty && equalized {
+            // Turned or tilted heads: profile detector (both directions), then the frontal one on
+            // the image rotated both ways.
+            let minSide = max(20, min(image.width, image.height) / 10)
+            let options = DetectionOptions(minNeighbors: 4, minSize: minSide)
+            var profiles = cascades.profile.detect(in: image, options: options).map(\.box)
+            profiles += cascades.profile.detect(in: image.mirrored(), options: options).map {
+                Box(x: image.width - $0.box.maxX, y: $0.box.y, width: $0.box.width, height: $0.box.height)
+            }
+            scene.profiles = profiles
+            if profiles.isEmpty {
+                for angle in [25.0, -25.0, 15.0, -15.0] {
+                    let rotated = image.rotated(degrees: angle)
+                    let found = cascades.frontal.detect(in: rotated, options: DetectionOptions(minNeighbors: 3, minSize: minSide))
+                    // Only a face whose eyes are found counts: rotation makes false faces easily.
+                    if let f = found.first, f.neighbors >= 6, case let (l?, r?) = eyes(in: rotated, face: f.box),
+                       abs(r.y - l.y) < 0.25 * (r.x - l.x) {
+                        scene.rotatedFaceAngle = angle
+                        break
+                    }
+                }
+            }
+        }
+        return scene
+    }
+
+    /// Eyes inside the upper part of a face box: the best eye-cascade hit on each side.
+    func eyes(in image: GrayImage, face: Box) -> (Point?, Point?) {
+        // Eyes sit 20–55 % down a frontal-cascade box; search that band, scaled so the face is
+        // about 150 px wide (eyes then span ~30 px, above the 20 px eye window).
+        let band = Box(x: face.x, y: face.y + face.height / 6, width: face.width, height: face.height * 2 / 5)
+        var crop = image.cropped(band)
+        let scale = 150.0 / Double(face.width)
+        let cw = max(1, Int((Double(crop.width) * scale).rounded())), ch = max(1, Int((Double(crop.height) * scale).rounded()))
+        crop = crop.resized(width: cw, height: ch)
+        let options = DetectionOptions(scaleFactor: 1.1, minNeighbors: 2, minSize: 18, maxSize: 75)
+        let hits = cascades.eyes.detect(in: crop, options: options)
+        var left: (Point, Int)?, right: (Point, Int)?
+        let mid = Double(cw) / 2
+        for h in hits {
+            let c = Point(x: h.box.centerX, y: h.box.centerY)
+            // An eye is away from the midline (the nose bridge) and not at the box's far edge.
+            guard abs(c.x - mid) > Double(cw) * 0.08, abs(c.x - mid) < Double(cw) * 0.42 else { continue }
+            if c.x < mid { if left == nil || h.neighbors > left!.1 { left = (c, h.neighbors) } }
+            else if right == nil || h.neighbors > right!.1 { right = (c, h.neighbors) }
+        }
+        func back(_ p: Point) -> Point {
+            Point(x: Double(band.x) + p.x / scale, y: Double(max(0, band.y)) + p.y / scale)
+        }
+        return (left.map { back($0.0) }, right.map { back($0.0) })
+    }
+}
+
+extension GrayImage {
+    /// Histogram-equalised copy (as OpenCV's equalizeHist).
+    public func equalized() -> GrayImage {
+        var hist = [Int](repeating: 0, count: 256)
+        for p in pixels { hist[Int(p)] += 1 }
+        guard let first = hist.firstIndex(where: { $0 > 0 }), hist[first] < pixels.count else { return self }
+        var lut = [UInt8](repeating: 0, count: 256)
+        var cum = 0
+        let denominator = Double(pixels.count - hist[first])
+        for v in first..<256 {
+            cum += hist[v]
+            lut[v] = UInt8(max(0, min(255, (Double(cum - hist[first]) * 255 / denominator).rounded())))
+        }
+        return GrayImage(width: width, height: height, pixels: pixels.map { lut[Int($0)] })
+    }
+
+    /// Rotated about the centre by `degrees` (counter-clockwise), same size, edges filled grey.
+    public func rotated(degrees: Double) -> GrayImage {
+        let a = degrees * Double.pi / 180, c = cos(a), s = sin(a)
+        let cx = Double(width - 1) / 2, cy = Double(height - 1) / 2
+        var out = [UInt8](repeating: 128, count: width * height)
+        for y in 0..<height {
+            for x in 0..<width {
+                let dx = Double(x) - cx, dy = Double(y) - cy
+                let sx = c * dx - s * dy + cx, sy = s * dx + c * dy + cy
+                let ix = Int(sx.rounded(.down)), iy = Int(sy.rounded(.down))
+                guard ix >= 0, iy >= 0, ix + 1 < width, iy + 1 < height else { continue }
+                let fx = sx - Double(ix), fy = sy - Double(iy)
+                let p = iy * width + ix
+                let top = Double(pixels[p]) * (1 - fx) + Double(pixels[p + 1]) * fx
+                let bottom = Double(pixels[p + width]) * (1 - fx) + Double(pixels[p + width + 1]) * fx
+                out[y * width + x] = UInt8((top * (1 - fy) + bottom * fy).rounded())
+            }
+        }
+        return GrayImage(width: width, height: height, pixels: out)
+    }
+}

@@ -1,0 +1,75 @@
+/// Summed-area tables over a `GrayImage`, (width+1)×(height+1), row-major, first row and column 0.
+///
+/// Sums and squared sums wrap modulo 2³²: a window's sum is the wrapped difference of four
+/// corners, exact as long as the window's own total fits in 32 bits (a 24×24 window of 8-bit
+/// squares is under 2²⁵), so whole-image totals may overflow harmlessly.
+struct IntegralImages {
+    let width: Int   // image width; rows hold width + 1 entries
+    let height: Int
+    var stride: Int { width + 1 }
+    var sum: [UInt32]
+    var squares: [UInt32]
+    /// OpenCV's 45° table: tilted(X, Y) = Σ image(x, y) over y < Y, |x − X + 1| ≤ Y − y − 1.
+    var tilted: [UInt32]
+
+    init(_ image: GrayImage, squares wantSquares: Bool, tilted wantTilted: Bool) {
+        width = image.width
+        height = image.height
+        let w = width, h = height, s = w + 1
+        var sum = [UInt32](repeating: 0, count: s * (h + 1))
+        var sq = [UInt32](repeating: 0, count: wantSquares ? s * (h + 1) : 0)
+        image.pixels.withUnsafeBufferPointer { px in
+            sum.withUnsafeMutableBufferPointer { S in
+                for y in 0..<h {
+                    var rowSum: UInt32 = 0
+                    let src = y * w, above = y * s, here = (y + 1) * s
+                    for x in 0..<w {
+                        rowSum &+= UInt32(px[src + x])
+                        S[here + x + 1] = S[above + x + 1] &+ rowSum
+                    }
+                }
+            }
+            if wantSquares {
+                sq.withUnsafeMutableBufferPointer { Q in
+                    for y in 0..<h {
+                        var rowSum: UInt32 = 0
+                        let src = y * w, above = y * s, here = (y + 1) * s
+                        for x in 0..<w {
+                            let v = UInt32(px[src + x])
+                            rowSum &+= v &* v
+                            Q[here + x + 1] = Q[above + x + 1] &+ rowSum
+                        }
+                    }
+                }
+            }
+        }
+        self.sum = sum
+        self.squares = sq
+        self.tilted = wantTilted ? IntegralImages.tiltedTable(image) : []
+    }
+
+    /// Built with the recurrence T(X,Y) = T(X−1,Y−1) + T(X+1,Y−1) − T(X,Y−2) + I(X−1,Y−1) + I(X−1,Y−2)
+    /// on a copy padded by `height + 1` columns each side, where the triangles that reach past
+    /// the image edges are still exact.
+    static func tiltedTable(_ image: GrayImage) -> [UInt32] {
+        let w = image.width, h = image.height, pad = h + 1
+        let pw = w + 1 + 2 * pad  // padded columns: X from −pad to w + pad
+        var t = [UInt32](repeating: 0, count: pw * (h + 1))
+        func pixel(_ x: Int, _ y: Int) -> UInt32 {
+            x >= 0 && x < w && y >= 0 && y < h ? UInt32(image.pixels[y * w + x]) : 0
+        }
+        for Y in 1...max(1, h) where h > 0 {
+            for c in 1..<(pw - 1) {
+                let X = c - pad
+                var v = t[(Y - 1) * pw + c - 1] &+ t[(Y - 1) * pw + c + 1] &+ pixel(X - 1, Y - 1)
+                if Y >= 2 { v = v &- t[(Y - 2) * pw + c] &+ pixel(X - 1, Y - 2) }
+                t[Y * pw + c] = v
+            }
+        }
+        var out = [UInt32](repeating: 0, count: (w + 1) * (h + 1))
+        for Y in 0...h {
+            for X in 0...w { out[Y * (w + 1) + X] = t[Y * pw + X + pad] }
+        }
+        return out
+    }
+}
