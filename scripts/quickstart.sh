@@ -4,7 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build -c release -q --static-swift-stdlib --product preflight
-echo "$ preflight check Fixtures/photos"
+echo "$ preflight check Fixtures/eval        # real-face photos: the labelled face and light set"
 status=0
-.build/release/preflight check Fixtures/photos || status=$?
-echo "(exit code $status: 1 means some photos fail, as several fixtures are made to)"
+.build/release/preflight check Fixtures/eval || status=$?
+echo "(exit code $status: 1 means some photos fail, as most of the set is made to)"
+echo
+echo "$ preflight check --rules Fixtures/format-only-rules.json Fixtures/photos   # format and decoding cases"
+.build/release/preflight check --rules Fixtures/format-only-rules.json Fixtures/photos || true

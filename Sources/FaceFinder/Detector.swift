@@ -81,12 +81,14 @@ extension Cascade {
                                 let valsum = Int32(bitPattern: S[p + n0] &- S[p + n1] &- S[p + n2] &+ S[p + n3])
                                 let sq = Q[p + n0] &- Q[p + n1] &- Q[p + n2] &+ Q[p + n3]
                                 let nf = area * Double(sq) - Double(valsum) * Double(valsum)
-                                if nf > 0 {
+                                // nf = area · σ. As OpenCV, windows with σ ≤ 10 (flat, low contrast)
+                                // are rejected outright, and so is the next position.
+                                if nf > 100 * area * area {
                                     let r = kernel.run(sum: sumBase + p, tilted: tiltedBase + p,
                                                        inverseNorm: Float(1 / nf.squareRoot()))
                                     if r > 0 { hit(x, y) } else if r == 0 { x += step }
                                 } else {
-                                    x += step  // a flat window: no face, and neither is the next
+                                    x += step
                                 }
                                 x += step
                             }
@@ -132,7 +134,8 @@ struct HaarPlan {
     var nodes: [CompiledNode] = []
     var trees: [CompiledTree] = []
     var leaves: [Float]
-    var stages: [(threshold: Float, first: Int, end: Int)]
+    struct CompiledStage { var threshold: Float; var first: Int32; var end: Int32 }
+    var stages: [CompiledStage]
 
     init(_ c: Cascade, stride s: Int) {
         func corners(_ r: Cascade.WeightedRect, tilted: Bool) -> (Int32, Int32, Int32, Int32) {
@@ -145,18 +148,22 @@ struct HaarPlan {
                     Int32((r.y + r.height) * s + r.x + r.width))
         }
         nodes.reserveCapacity(c.nodes.count)
+        let features = c.haarFeatures
+        let none = Cascade.WeightedRect(x: 0, y: 0, width: 0, height: 0, weight: 0)
         for n in c.nodes {
-            let f = c.haarFeatures[Int(n.feature)]
-            let none = Cascade.WeightedRect(x: 0, y: 0, width: 0, height: 0, weight: 0)
-            let r = f.rects + Array(repeating: none, count: 3 - f.rects.count)
-            nodes.append(CompiledNode(o0: corners(r[0], tilted: f.tilted), o1: corners(r[1], tilted: f.tilted),
-                                      o2: corners(r[2], tilted: f.tilted), w0: r[0].weight, w1: r[1].weight,
-                                      w2: r[2].weight, threshold: n.threshold, left: n.left, right: n.right,
-                                      tilted: f.tilted, threeRects: r[2].weight != 0))
+            let f = features[Int(n.feature)]
+            let r0 = f.rects[0], r1 = f.rects.count > 1 ? f.rects[1] : none, r2 = f.rects.count > 2 ? f.rects[2] : none
+            nodes.append(CompiledNode(o0: corners(r0, tilted: f.tilted), o1: corners(r1, tilted: f.tilted),
+                                      o2: corners(r2, tilted: f.tilted), w0: r0.weight, w1: r1.weight,
+                                      w2: r2.weight, threshold: n.threshold, left: n.left, right: n.right,
+                                      tilted: f.tilted, threeRects: r2.weight != 0))
         }
         trees = c.trees.map { CompiledTree(firstNode: $0.firstNode, firstLeaf: $0.firstLeaf) }
         leaves = c.leaves
-        stages = c.stages.map { ($0.threshold - Cascade.thresholdEpsilon, $0.firstTree, $0.firstTree + $0.treeCount) }
+        stages = c.stages.map {
+            CompiledStage(threshold: $0.threshold - Cascade.thresholdEpsilon, first: Int32($0.firstTree),
+                          end: Int32($0.firstTree + $0.treeCount))
+        }
     }
 
     /// Runs `body` with raw pointers to the compiled arrays (valid only inside it).
@@ -164,7 +171,10 @@ struct HaarPlan {
         nodes.withUnsafeBufferPointer { n in
             trees.withUnsafeBufferPointer { t in
                 leaves.withUnsafeBufferPointer { l in
-                    body(Kernel(nodes: n.baseAddress!, trees: t.baseAddress!, leaves: l.baseAddress!, stages: stages))
+                    stages.withUnsafeBufferPointer { st in
+                        body(Kernel(nodes: n.baseAddress!, trees: t.baseAddress!, leaves: l.baseAddress!,
+                                    stages: st.baseAddress!, stageCount: st.count))
+                    }
                 }
             }
         }
@@ -174,7 +184,8 @@ struct HaarPlan {
         let nodes: UnsafePointer<CompiledNode>
         let trees: UnsafePointer<CompiledTree>
         let leaves: UnsafePointer<Float>
-        let stages: [(threshold: Float, first: Int, end: Int)]
+        let stages: UnsafePointer<CompiledStage>
+        let stageCount: Int
 
         @inline(__always)
         static func rect(_ t: UnsafePointer<UInt32>, _ o: (Int32, Int32, Int32, Int32)) -> Float {
@@ -186,24 +197,26 @@ struct HaarPlan {
         @inline(__always)
         func run(sum: UnsafePointer<UInt32>, tilted: UnsafePointer<UInt32>, inverseNorm: Float) -> Int {
             var si = 0
-            for stage in stages {
+            while si < stageCount {
+                let stage = stages[si]
                 var total: Float = 0
-                var t = stage.first
-                while t < stage.end {
+                var t = Int(stage.first)
+                let end = Int(stage.end)
+                while t < end {
                     let tree = trees[t]
                     var idx: Int32 = 0
                     repeat {
-                        let n = nodes + Int(tree.firstNode + idx)
+                        let n = nodes + Int(tree.firstNode &+ idx)
                         let table = n.pointee.tilted ? tilted : sum
                         var v = n.pointee.w0 * Kernel.rect(table, n.pointee.o0) + n.pointee.w1 * Kernel.rect(table, n.pointee.o1)
                         if n.pointee.threeRects { v += n.pointee.w2 * Kernel.rect(table, n.pointee.o2) }
                         idx = v * inverseNorm < n.pointee.threshold ? n.pointee.left : n.pointee.right
                     } while idx > 0
-                    total += leaves[Int(tree.firstLeaf - idx)]
-                    t += 1
+                    total += leaves[Int(tree.firstLeaf &- idx)]
+                    t &+= 1
                 }
                 if total < stage.threshold { return -si }
-                si += 1
+                si &+= 1
             }
             return 1
         }

@@ -124,13 +124,16 @@ public struct FaceFinder: Sendable {
     public func find(in image: GrayImage) -> FaceScene {
         let scene = find(in: image, equalized: false)
         if !scene.faces.isEmpty { return scene }
-        // A washed-out or very dark face: retry on the histogram-equalised image.
+        // A washed-out or very dark face: retry on the histogram-equalised image. The fallbacks
+        // look only for faces big enough to be a headshot's (an eighth of the short side and up).
         let retry = find(in: image.equalized(), equalized: true)
         return retry.faces.isEmpty ? scene : retry
     }
 
     func find(in image: GrayImage, equalized: Bool) -> FaceScene {
-        let candidates = cascades.frontal.detect(in: image, options: DetectionOptions(minNeighbors: 3, minSize: 20))
+        let headshotSide = max(20, min(image.width, image.height) / 8)
+        let candidates = cascades.frontal.detect(
+            in: image, options: DetectionOptions(minNeighbors: 3, minSize: equalized ? headshotSide : 20))
         var faces: [Face] = []
         var rejected: [Face] = []
         for c in candidates {
@@ -159,17 +162,20 @@ public struct FaceFinder: Sendable {
         var scene = FaceScene(faces: accepted, rejected: rejected, profiles: [], rotatedFaceAngle: nil)
         if accepted.isEmpty && equalized {
             // Turned or tilted heads: profile detector (both directions), then the frontal one on
-            // the image rotated both ways.
-            let minSide = max(20, min(image.width, image.height) / 10)
+            // the image rotated both ways; on a copy at most 320 px long, as only headshot-sized
+            // faces matter here (boxes are mapped back to this image's pixels).
+            let k = min(1, 320 / Double(max(image.width, image.height)))
+            let small = k < 1 ? image.resized(width: max(1, Int(Double(image.width) * k)), height: max(1, Int(Double(image.height) * k))) : image
+            let minSide = max(20, Int(Double(headshotSide) * k))
             let options = DetectionOptions(minNeighbors: 4, minSize: minSide)
-            var profiles = cascades.profile.detect(in: image, options: options).map(\.box)
-            profiles += cascades.profile.detect(in: image.mirrored(), options: options).map {
-                Box(x: image.width - $0.box.maxX, y: $0.box.y, width: $0.box.width, height: $0.box.height)
+            var profiles = cascades.profile.detect(in: small, options: options).map(\.box)
+            profiles += cascades.profile.detect(in: small.mirrored(), options: options).map {
+                Box(x: small.width - $0.box.maxX, y: $0.box.y, width: $0.box.width, height: $0.box.height)
             }
-            scene.profiles = profiles
+            scene.profiles = profiles.map { $0.scaled(by: 1 / k) }
             if profiles.isEmpty {
                 for angle in [25.0, -25.0, 15.0, -15.0] {
-                    let rotated = image.rotated(degrees: angle)
+                    let rotated = small.rotated(degrees: angle)
                     let found = cascades.frontal.detect(in: rotated, options: DetectionOptions(minNeighbors: 3, minSize: minSide))
                     // Only a face whose eyes are found counts: rotation makes false faces easily.
                     if let f = found.first, f.neighbors >= 6, case let (l?, r?) = eyes(in: rotated, face: f.box),
