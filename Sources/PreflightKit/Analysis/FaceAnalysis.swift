@@ -191,6 +191,7 @@ public enum FaceAnalyzer {
     static func clutter(_ gray: GrayImage, face: Box) -> Double? {
         let k = min(1, 350 / Double(gray.width))
         let g = k < 1 ? gray.resized(width: 350, height: max(3, Int(Double(gray.height) * k))) : gray
+        guard g.width >= 3, g.height >= 3 else { return nil }
         let f = face.scaled(by: Double(g.width) / Double(gray.width))
         let head = Box(x: f.x - f.width * 3 / 5, y: f.y - f.height * 3 / 5, width: f.width * 11 / 5, height: f.height * 19 / 10)
         let body = Box(x: f.x - f.width * 13 / 10, y: f.maxY, width: f.width * 36 / 10, height: g.height)
