@@ -29,13 +29,26 @@ extension Cascade {
 
     /// Grouped detections, largest first.
     public func detect(in image: GrayImage, options: DetectionOptions = DetectionOptions()) -> [Detection] {
-        let raw = detectRaw(in: image, options: options)
+        var deepest = 0
+        return detect(in: image, options: options, deepestStage: &deepest)
+    }
+
+    /// Grouped detections, largest first; `deepestStage` is set to the most stages any window
+    /// passed (`stageCount` when some window was accepted): how close the image came to a face.
+    public func detect(in image: GrayImage, options: DetectionOptions, deepestStage: inout Int) -> [Detection] {
+        let raw = detectRaw(in: image, options: options, deepestStage: &deepestStage)
         return Grouping.group(raw, minNeighbors: options.minNeighbors, eps: 0.2)
             .sorted { $0.box.area != $1.box.area ? $0.box.area > $1.box.area : ($0.box.y, $0.box.x) < ($1.box.y, $1.box.x) }
     }
 
     /// Every window the cascade accepts, in image coordinates, before grouping.
     public func detectRaw(in image: GrayImage, options: DetectionOptions = DetectionOptions()) -> [Box] {
+        var deepest = 0
+        return detectRaw(in: image, options: options, deepestStage: &deepest)
+    }
+
+    public func detectRaw(in image: GrayImage, options: DetectionOptions, deepestStage: inout Int) -> [Box] {
+        deepestStage = 0
         var hits: [Box] = []
         var factor = 1.0
         let scaleFactor = max(1.0001, options.scaleFactor)
@@ -49,16 +62,20 @@ extension Cascade {
             if winW < options.minSize || winH < options.minSize { continue }
             let scaled = image.resized(width: sw, height: sh)
             let step = factor > 2 ? 1 : 2
-            scan(scaled, spanX: spanX, spanY: spanY, step: step) { x, y in
+            let deepest = scan(scaled, spanX: spanX, spanY: spanY, step: step) { x, y in
                 hits.append(Box(x: Int((Double(x) * factor).rounded()), y: Int((Double(y) * factor).rounded()),
                                 width: winW, height: winH))
             }
+            deepestStage = max(deepestStage, deepest)
         }
         return hits
     }
 
     /// Evaluates the cascade at every step position of one scaled image.
-    func scan(_ image: GrayImage, spanX: Int, spanY: Int, step: Int, hit: (Int, Int) -> Void) {
+    /// Returns the most stages any window passed.
+    @discardableResult
+    func scan(_ image: GrayImage, spanX: Int, spanY: Int, step: Int, hit: (Int, Int) -> Void) -> Int {
+        var deepest = 0
         let ii = IntegralImages(image, squares: featureType == .haar, tilted: hasTilted)
         let s = ii.stride
         switch featureType {
@@ -86,7 +103,7 @@ extension Cascade {
                                 if nf > 100 * area * area {
                                     let r = kernel.run(sum: sumBase + p, tilted: tiltedBase + p,
                                                        inverseNorm: Float(1 / nf.squareRoot()))
-                                    if r > 0 { hit(x, y) } else if r == 0 { x += step }
+                                    if r > 0 { hit(x, y); deepest = stageCount } else if r == 0 { x += step } else { deepest = max(deepest, -r) }
                                 } else {
                                     x += step
                                 }
@@ -106,13 +123,14 @@ extension Cascade {
                     var x = 0
                     while x < spanX {
                         let r = plan.run(at: y * s + x, S)
-                        if r > 0 { hit(x, y) } else if r == 0 { x += step }
+                        if r > 0 { hit(x, y); deepest = stageCount } else if r == 0 { x += step } else { deepest = max(deepest, -r) }
                         x += step
                     }
                     y += step
                 }
             }
         }
+        return deepest
     }
 }
 

@@ -122,18 +122,30 @@ public struct FaceFinder: Sendable {
     public static let minimumRelativeArea = 0.1
 
     public func find(in image: GrayImage) -> FaceScene {
-        let scene = find(in: image, equalized: false)
+        var deepest = 0
+        let scene = find(in: image, equalized: false, deepestStage: &deepest)
         if !scene.faces.isEmpty { return scene }
+        // The fallbacks below cost as much again as the first search, so they run only when the
+        // image gives a reason: a window the cascade accepted, a candidate that failed
+        // verification, or a histogram that equalisation would change a lot (too dark, washed
+        // out, clipped). A faceless photo of normal contrast stops here.
+        let sawFace = deepest >= cascades.frontal.stageCount || !scene.rejected.isEmpty
+        guard sawFace || image.poorContrast else { return scene }
         // A washed-out or very dark face: retry on the histogram-equalised image. The fallbacks
         // look only for faces big enough to be a headshot's (an eighth of the short side and up).
-        let retry = find(in: image.equalized(), equalized: true)
-        return retry.faces.isEmpty ? scene : retry
+        var deepestEqualized = 0
+        var retry = find(in: image.equalized(), equalized: true, deepestStage: &deepestEqualized)
+        if !retry.faces.isEmpty { return retry }
+        guard sawFace || deepestEqualized >= cascades.frontal.stageCount else { return scene }
+        (retry.profiles, retry.rotatedFaceAngle) = turnedOrTilted(in: image)
+        return retry.profiles.isEmpty && retry.rotatedFaceAngle == nil ? scene : retry
     }
 
-    func find(in image: GrayImage, equalized: Bool) -> FaceScene {
+    func find(in image: GrayImage, equalized: Bool, deepestStage: inout Int) -> FaceScene {
         let headshotSide = max(20, min(image.width, image.height) / 8)
         let candidates = cascades.frontal.detect(
-            in: image, options: DetectionOptions(minNeighbors: 3, minSize: equalized ? headshotSide : 20))
+            in: image, options: DetectionOptions(minNeighbors: 3, minSize: equalized ? headshotSide : 20),
+            deepestStage: &deepestStage)
         var faces: [Face] = []
         var rejected: [Face] = []
         for c in candidates {
@@ -159,34 +171,33 @@ public struct FaceFinder: Sendable {
             accepted = [best]
             rejected.removeAll { $0 == best }
         }
-        var scene = FaceScene(faces: accepted, rejected: rejected, profiles: [], rotatedFaceAngle: nil)
-        if accepted.isEmpty && equalized {
-            // Turned or tilted heads: profile detector (both directions), then the frontal one on
-            // the image rotated both ways; on a copy at most 320 px long, as only headshot-sized
-            // faces matter here (boxes are mapped back to this image's pixels).
-            let k = min(1, 320 / Double(max(image.width, image.height)))
-            let small = k < 1 ? image.resized(width: max(1, Int(Double(image.width) * k)), height: max(1, Int(Double(image.height) * k))) : image
-            let minSide = max(20, Int(Double(headshotSide) * k))
-            let options = DetectionOptions(minNeighbors: 4, minSize: minSide)
-            var profiles = cascades.profile.detect(in: small, options: options).map(\.box)
-            profiles += cascades.profile.detect(in: small.mirrored(), options: options).map {
-                Box(x: small.width - $0.box.maxX, y: $0.box.y, width: $0.box.width, height: $0.box.height)
-            }
-            scene.profiles = profiles.map { $0.scaled(by: 1 / k) }
-            if profiles.isEmpty {
-                for angle in [25.0, -25.0, 15.0, -15.0] {
-                    let rotated = small.rotated(degrees: angle)
-                    let found = cascades.frontal.detect(in: rotated, options: DetectionOptions(minNeighbors: 3, minSize: minSide))
-                    // Only a face whose eyes are found counts: rotation makes false faces easily.
-                    if let f = found.first, f.neighbors >= 6, case let (l?, r?) = eyes(in: rotated, face: f.box),
-                       abs(r.y - l.y) < 0.25 * (r.x - l.x) {
-                        scene.rotatedFaceAngle = angle
-                        break
-                    }
-                }
+        return FaceScene(faces: accepted, rejected: rejected, profiles: [], rotatedFaceAngle: nil)
+    }
+
+    /// Turned or tilted heads: the profile detector (both directions), then the frontal one on
+    /// the image rotated both ways; on a copy at most 320 px long, as only headshot-sized faces
+    /// matter here. Profile boxes are in `image`'s pixels.
+    func turnedOrTilted(in image: GrayImage) -> (profiles: [Box], rotatedFaceAngle: Double?) {
+        let headshotSide = max(20, min(image.width, image.height) / 8)
+        let k = min(1, 320 / Double(max(image.width, image.height)))
+        let small = k < 1 ? image.resized(width: max(1, Int(Double(image.width) * k)), height: max(1, Int(Double(image.height) * k))) : image
+        let minSide = max(20, Int(Double(headshotSide) * k))
+        let options = DetectionOptions(minNeighbors: 4, minSize: minSide)
+        var profiles = cascades.profile.detect(in: small, options: options).map(\.box)
+        profiles += cascades.profile.detect(in: small.mirrored(), options: options).map {
+            Box(x: small.width - $0.box.maxX, y: $0.box.y, width: $0.box.width, height: $0.box.height)
+        }
+        if !profiles.isEmpty { return (profiles.map { $0.scaled(by: 1 / k) }, nil) }
+        for angle in [25.0, -25.0, 15.0, -15.0] {
+            let rotated = small.rotated(degrees: angle)
+            let found = cascades.frontal.detect(in: rotated, options: DetectionOptions(minNeighbors: 3, minSize: minSide))
+            // Only a face whose eyes are found counts: rotation makes false faces easily.
+            if let f = found.first, f.neighbors >= 6, case let (l?, r?) = eyes(in: rotated, face: f.box),
+               abs(r.y - l.y) < 0.25 * (r.x - l.x) {
+                return ([], angle)
             }
         }
-        return scene
+        return ([], nil)
     }
 
     /// Eyes inside the upper part of a face box: the best eye-cascade hit on each side.
@@ -217,6 +228,24 @@ public struct FaceFinder: Sendable {
 }
 
 extension GrayImage {
+    /// Too dark, washed out or clipped for the cascade to see a face reliably: the middle 96 %
+    /// of pixels span fewer than 100 grey levels, or 2 % are clipped white, or a quarter are
+    /// near black.
+    public var poorContrast: Bool {
+        var hist = [Int](repeating: 0, count: 256)
+        for p in pixels { hist[Int(p)] += 1 }
+        let n = pixels.count
+        guard n > 0 else { return false }
+        var cum = 0, p2 = 0, p98 = 255
+        for v in 0..<256 {
+            if cum * 50 < n, (cum + hist[v]) * 50 >= n { p2 = v }
+            if cum * 50 < n * 49, (cum + hist[v]) * 50 >= n * 49 { p98 = v }
+            cum += hist[v]
+        }
+        let clipped = hist[250...].reduce(0, +), dark = hist[...30].reduce(0, +)
+        return p98 - p2 < 100 || clipped * 50 >= n || dark * 4 >= n
+    }
+
     /// Histogram-equalised copy (as OpenCV's equalizeHist).
     public func equalized() -> GrayImage {
         var hist = [Int](repeating: 0, count: 256)
