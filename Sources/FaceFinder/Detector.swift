@@ -52,6 +52,12 @@ extension Cascade {
         var hits: [Box] = []
         var factor = 1.0
         let scaleFactor = max(1.0001, options.scaleFactor)
+        // One compiled plan for every level: all integral tables share the first level's stride.
+        let stride = image.width + 1
+        let plan: Plan = featureType == .haar ? .haar(HaarPlan(self, stride: stride)) : .lbp(LBPPlan(self, stride: stride))
+        // Levels are resampled bilinearly from the nearest 2×2-averaged halving that is at
+        // least as large, so no level aliases and none reads the full image more than once.
+        var source = image
         while true {
             defer { factor *= scaleFactor }
             let winW = Int((Double(windowWidth) * factor).rounded()), winH = Int((Double(windowHeight) * factor).rounded())
@@ -60,9 +66,10 @@ extension Cascade {
             if spanX <= 0 || spanY <= 0 { break }
             if winW > options.maxSize || winH > options.maxSize { break }
             if winW < options.minSize || winH < options.minSize { continue }
-            let scaled = image.resized(width: sw, height: sh)
+            while source.width >= 2 * sw && source.height >= 2 * sh { source = source.halved() }
+            let scaled = source.resized(width: sw, height: sh)
             let step = factor > 2 ? 1 : 2
-            let deepest = scan(scaled, spanX: spanX, spanY: spanY, step: step) { x, y in
+            let deepest = scan(scaled, plan: plan, stride: stride, spanX: spanX, spanY: spanY, step: step) { x, y in
                 hits.append(Box(x: Int((Double(x) * factor).rounded()), y: Int((Double(y) * factor).rounded()),
                                 width: winW, height: winH))
             }
@@ -71,16 +78,19 @@ extension Cascade {
         return hits
     }
 
-    /// Evaluates the cascade at every step position of one scaled image.
+    enum Plan {
+        case haar(HaarPlan)
+        case lbp(LBPPlan)
+    }
+
     /// Returns the most stages any window passed.
     @discardableResult
-    func scan(_ image: GrayImage, spanX: Int, spanY: Int, step: Int, hit: (Int, Int) -> Void) -> Int {
+    func scan(_ image: GrayImage, plan: Plan, stride: Int, spanX: Int, spanY: Int, step: Int, hit: (Int, Int) -> Void) -> Int {
         var deepest = 0
-        let ii = IntegralImages(image, squares: featureType == .haar, tilted: hasTilted)
+        let ii = IntegralImages(image, squares: featureType == .haar, tilted: hasTilted, stride: stride)
         let s = ii.stride
-        switch featureType {
-        case .haar:
-            let plan = HaarPlan(self, stride: s)
+        switch plan {
+        case .haar(let plan):
             let nw = windowWidth - 2, nh = windowHeight - 2
             let n0 = s + 1, n1 = s + 1 + nw, n2 = (1 + nh) * s + 1, n3 = (1 + nh) * s + 1 + nw
             let area = Double(nw * nh)
@@ -115,8 +125,7 @@ extension Cascade {
                 }
             }
             }
-        case .lbp:
-            let plan = LBPPlan(self, stride: s)
+        case .lbp(let plan):
             ii.sum.withUnsafeBufferPointer { S in
                 var y = 0
                 while y < spanY {

@@ -71,6 +71,26 @@ public struct GrayImage: Sendable {
         return GrayImage(width: nw, height: nh, pixels: out)
     }
 
+    /// Half the size (rounded down), each pixel the rounded mean of a 2×2 block.
+    public func halved() -> GrayImage {
+        let nw = max(1, width / 2), nh = max(1, height / 2)
+        guard width >= 2, height >= 2 else { return self }
+        var out = [UInt8](repeating: 0, count: nw * nh)
+        let w = width
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<nh {
+                    let r0 = 2 * y * w, r1 = r0 + w, o = y * nw
+                    for x in 0..<nw {
+                        let a = Int(src[r0 + 2 * x]) + Int(src[r0 + 2 * x + 1]) + Int(src[r1 + 2 * x]) + Int(src[r1 + 2 * x + 1])
+                        dst[o + x] = UInt8((a + 2) >> 2)
+                    }
+                }
+            }
+        }
+        return GrayImage(width: nw, height: nh, pixels: out)
+    }
+
     /// Area averaging (OpenCV's INTER_AREA in spirit) for large reductions.
     func boxShrunk(width nw: Int, height nh: Int) -> GrayImage {
         var out = [UInt8](repeating: 0, count: nw * nh)

@@ -4,18 +4,21 @@
 /// corners, exact as long as the window's own total fits in 32 bits (a 24×24 window of 8-bit
 /// squares is under 2²⁵), so whole-image totals may overflow harmlessly.
 struct IntegralImages {
-    let width: Int   // image width; rows hold width + 1 entries
+    let width: Int
     let height: Int
-    var stride: Int { width + 1 }
+    /// Entries per row: at least width + 1 (wider when one compiled cascade plan serves every
+    /// level of a pyramid).
+    let stride: Int
     var sum: [UInt32]
     var squares: [UInt32]
     /// OpenCV's 45° table: tilted(X, Y) = Σ image(x, y) over y < Y, |x − X + 1| ≤ Y − y − 1.
     var tilted: [UInt32]
 
-    init(_ image: GrayImage, squares wantSquares: Bool, tilted wantTilted: Bool) {
+    init(_ image: GrayImage, squares wantSquares: Bool, tilted wantTilted: Bool, stride: Int? = nil) {
         width = image.width
         height = image.height
-        let w = width, h = height, s = w + 1
+        let w = width, h = height, s = max(w + 1, stride ?? 0)
+        self.stride = s
         var sum = [UInt32](repeating: 0, count: s * (h + 1))
         var sq = [UInt32](repeating: 0, count: wantSquares ? s * (h + 1) : 0)
         image.pixels.withUnsafeBufferPointer { px in
@@ -45,13 +48,13 @@ struct IntegralImages {
         }
         self.sum = sum
         self.squares = sq
-        self.tilted = wantTilted ? IntegralImages.tiltedTable(image) : []
+        self.tilted = wantTilted ? IntegralImages.tiltedTable(image, stride: s) : []
     }
 
     /// Built with the recurrence T(X,Y) = T(X−1,Y−1) + T(X+1,Y−1) − T(X,Y−2) + I(X−1,Y−1) + I(X−1,Y−2)
     /// on a copy padded by `height + 1` columns each side, where the triangles that reach past
     /// the image edges are still exact.
-    static func tiltedTable(_ image: GrayImage) -> [UInt32] {
+    static func tiltedTable(_ image: GrayImage, stride: Int) -> [UInt32] {
         let w = image.width, h = image.height, pad = h + 1
         let pw = w + 1 + 2 * pad  // padded columns: X from −pad to w + pad
         var t = [UInt32](repeating: 0, count: pw * (h + 1))
@@ -66,9 +69,9 @@ struct IntegralImages {
                 t[Y * pw + c] = v
             }
         }
-        var out = [UInt32](repeating: 0, count: (w + 1) * (h + 1))
+        var out = [UInt32](repeating: 0, count: stride * (h + 1))
         for Y in 0...h {
-            for X in 0...w { out[Y * (w + 1) + X] = t[Y * pw + X + pad] }
+            for X in 0...w { out[Y * stride + X] = t[Y * pw + X + pad] }
         }
         return out
     }
