@@ -126,10 +126,17 @@ public struct FaceFinder: Sendable {
         let scene = find(in: image, equalized: false, deepestStage: &deepest)
         if !scene.faces.isEmpty { return scene }
         // The fallbacks below cost as much again as the first search, so they run only when the
-        // image gives a reason: a window the cascade accepted, a candidate that failed
-        // verification, or a histogram that equalisation would change a lot (too dark, washed
-        // out, clipped). A faceless photo of normal contrast stops here.
+        // image gives a reason: a window the cascade accepted or nearly accepted, a candidate
+        // that failed verification, or a histogram that equalisation would change a lot (too
+        // dark, washed out, clipped). A faceless photo of normal contrast stops here.
         let sawFace = deepest >= cascades.frontal.stageCount || !scene.rejected.isEmpty
+        // A face cut by a side edge leaves no room for the cascade's window (which spans the
+        // face and a margin), though windows there get most of the way through the cascade:
+        // search again with the sides padded by a fifth of the width each.
+        if sawFace || deepest * 4 >= cascades.frontal.stageCount * 3 {
+            let padded = paddedSearch(in: image)
+            if !padded.faces.isEmpty { return padded }
+        }
         guard sawFace || image.poorContrast else { return scene }
         // A washed-out or very dark face: retry on the histogram-equalised image. The fallbacks
         // look only for faces big enough to be a headshot's (an eighth of the short side and up).
@@ -172,6 +179,33 @@ public struct FaceFinder: Sendable {
             rejected.removeAll { $0 == best }
         }
         return FaceScene(faces: accepted, rejected: rejected, profiles: [], rotatedFaceAngle: nil)
+    }
+
+    /// The frontal search on the image with its sides extended by `pad` columns of the edge
+    /// pixels each; boxes and eyes map back to `image`'s pixels (a box may then reach past an edge).
+    func paddedSearch(in image: GrayImage) -> FaceScene {
+        let pad = max(1, image.width / 5)
+        let w = image.width + 2 * pad
+        var px = [UInt8](repeating: 0, count: w * image.height)
+        for y in 0..<image.height {
+            let src = y * image.width, dst = y * w
+            let first = image.pixels[src], last = image.pixels[src + image.width - 1]
+            for x in 0..<pad { px[dst + x] = first; px[dst + pad + image.width + x] = last }
+            for x in 0..<image.width { px[dst + pad + x] = image.pixels[src + x] }
+        }
+        var deepest = 0
+        var scene = find(in: GrayImage(width: w, height: image.height, pixels: px), equalized: false, deepestStage: &deepest)
+        func back(_ f: Face) -> Face {
+            var f = f
+            f.box.x -= pad
+            f.leftEye = f.leftEye.map { Point(x: $0.x - Double(pad), y: $0.y) }
+            f.rightEye = f.rightEye.map { Point(x: $0.x - Double(pad), y: $0.y) }
+            return f
+        }
+        // Only faces that reach into the padding are new; the rest the first search already judged.
+        scene.faces = scene.faces.map(back).filter { $0.box.x < 0 || $0.box.maxX > image.width }
+        scene.rejected = scene.rejected.map(back)
+        return scene
     }
 
     /// Turned or tilted heads: the profile detector (both directions), then the frontal one on

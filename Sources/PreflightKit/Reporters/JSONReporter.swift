@@ -1,3 +1,5 @@
+import FaceFinder
+
 /// Machine-readable report, schema version 1 (documented in the README). Keys are sorted and
 /// absent values are null, so the shape never depends on the photo.
 public struct JSONReporter: Reporter {
@@ -18,6 +20,7 @@ public struct JSONReporter: Reporter {
                 "height": optional(sized ? h?.displayHeight : nil),
                 "bytes": optional(h?.byteCount),
                 "verdict": .string(r.verdict.rawValue),
+                "faces": r.faces.map { JSONValue.array($0.faces.map(Self.face)) } ?? .null,
                 "findings": .array(r.findings.map { f in
                     [
                         "rule": .string(f.ruleID), "severity": .string(f.severity.rawValue), "message": .string(f.message),
@@ -38,5 +41,17 @@ public struct JSONReporter: Reporter {
             "skipped": .array(report.skipped.map(JSONValue.string)),
         ]
         return document.pretty() + "\n"
+    }
+
+    /// One accepted face: box and eyes in the displayed original's pixels (eyes null when not found).
+    static func face(_ f: Face) -> JSONValue {
+        func point(_ p: Point?) -> JSONValue {
+            guard let p else { return .null }
+            return ["x": .integer(Int(p.x.rounded())), "y": .integer(Int(p.y.rounded()))]
+        }
+        return [
+            "x": .integer(f.box.x), "y": .integer(f.box.y), "width": .integer(f.box.width), "height": .integer(f.box.height),
+            "left_eye": point(f.leftEye), "right_eye": point(f.rightEye),
+        ]
     }
 }

@@ -140,22 +140,27 @@ public struct FaceCutOffRule: Rule {
         id: "face_cut_off",
         summary: "The face and head are inside the frame with margins (in inter-eye distances).",
         rationale: """
-            The crown sits about 1.25 eye-to-chin distances (T) above the eyes; OFIQ's MarginAbove wants the \
-            eyes at least 1.4·T below the top. Sides: eye-to-edge under 0.9 inter-eye distances fails \
-            (OFIQ Leftward/RightwardCrop). A cut-off head cannot be restored, so this is not fixable.
+            The top of the skull sits about one eye-to-chin distance (T) above the eyes, hair a little \
+            more: eyes under 1.0·T below the top edge fail (the head is cut), under 1.2·T warn (too little \
+            headroom; OFIQ's MarginAbove centres on 1.4·T). Sides: eye-to-edge under 0.9 inter-eye \
+            distances fails (OFIQ Leftward/RightwardCrop), as does a face box reaching past an edge. A \
+            cut-off head cannot be restored, so this is not fixable.
             """,
         defaultSeverity: .error,
         options: [
-            OptionSpec("top_margin_t_percent", .integer(minimum: 0), default: .integer(120),
+            OptionSpec("top_margin_t_percent", .integer(minimum: 0), default: .integer(100),
                        "Fail when the eyes are less than this many % of T below the top edge."),
+            OptionSpec("warn_top_margin_t_percent", .integer(minimum: 0), default: .integer(120),
+                       "Warn when the eyes are less than this many % of T below the top edge (little headroom)."),
             OptionSpec("side_margin_ied_percent", .integer(minimum: 0), default: .integer(90),
                        "Fail when an eye is less than this many % of the inter-eye distance from a side."),
         ],
         needsPixels: true, needsFaces: true)
 
-    let top: Double, sideMargin: Double
+    let top: Double, warnTop: Double, sideMargin: Double
     public init(options: RuleOptions) {
         top = Double(options.integer("top_margin_t_percent")) / 100
+        warnTop = Double(options.integer("warn_top_margin_t_percent")) / 100
         sideMargin = Double(options.integer("side_margin_ied_percent")) / 100
     }
 
@@ -167,7 +172,13 @@ public struct FaceCutOffRule: Rule {
         if left < sideMargin * g.ied || g.box.x <= 0 { cut.append("the left side") }
         if right < sideMargin * g.ied || g.box.maxX >= a.imageWidth { cut.append("the right side") }
         if g.chinY > Double(a.imageHeight) { cut.append("the chin") }
-        guard !cut.isEmpty else { return [] }
+        guard !cut.isEmpty else {
+            guard g.eyeMid.y < warnTop * g.t else { return [] }
+            return [finding(.warning, "Little room above the head: the hair nearly touches the top edge.",
+                            advice: "Leave some space above the head (about a tenth of the height).",
+                            measured: "eyes \(px(g.eyeMid.y)) below the top, T = \(px(g.t))",
+                            limit: "eyes ≥ \(percent(warnTop)) · T below the top")]
+        }
         return [finding(.error, "The head is cut off: \(cut.joined(separator: ", ")) is outside the frame or too close to the edge.",
                         advice: "Use a photo with the whole head and some space around it.",
                         measured: "eyes \(px(g.eyeMid.y)) below the top, T = \(px(g.t))",
@@ -182,14 +193,15 @@ public struct FramingRule: Rule {
         summary: "Shoulders-up framing: room below the chin for neck and shoulders; not a close-up; not a distant or full-body shot.",
         rationale: """
             OFIQ's MarginBelow fails under 1.8·T between the eyes and the bottom edge. HeyGen says side \
-            profiles and full-body shots animate poorly: a face box under 10 % of the height fails (fixable \
-            by cropping when the face has enough pixels); over 55 % is a close-up.
+            profiles and full-body shots animate poorly: a face box under 17 % of the height (a waist-up \
+            portrait has about 25 %, shoulders-up 30–35 %) fails, fixable by cropping when the face has \
+            enough pixels; over 55 % is a close-up.
             """,
         defaultSeverity: .error,
         options: [
             OptionSpec("below_eyes_t_percent", .integer(minimum: 0), default: .integer(180),
                        "Fail when the bottom edge is less than this many % of T below the eyes."),
-            OptionSpec("min_face_height_percent", .integer(minimum: 0), default: .integer(10),
+            OptionSpec("min_face_height_percent", .integer(minimum: 0), default: .integer(17),
                        "Fail when the face box is shorter than this share of the image height."),
             OptionSpec("max_face_height_percent", .integer(minimum: 1), default: .integer(55),
                        "Fail when the face box is taller than this share of the image height."),

@@ -9,12 +9,15 @@ public struct FileResult: Sendable {
     public var header: PhotoHeader?
     public var findings: [Finding]
     public var verdict: Verdict
+    /// What face analysis found, in the displayed original's pixels (nil when it did not run).
+    public var faces: FaceScene?
 
-    public init(path: String, header: PhotoHeader?, findings: [Finding]) {
+    public init(path: String, header: PhotoHeader?, findings: [Finding], faces: FaceScene? = nil) {
         self.path = path
         self.header = header
         self.findings = findings
         self.verdict = Verdict(findings: findings)
+        self.faces = faces
     }
 }
 
@@ -73,7 +76,7 @@ public struct Checker: Sendable {
                 let (analysis, raster) = analyseFaces(facts)
                 facts.faces = analysis
                 if let debugDirectory, let analysis, let raster {
-                    let result = FileResult(path: displayPath, header: header, findings: evaluate(facts))
+                    let result = FileResult(path: displayPath, header: header, findings: evaluate(facts), faces: analysis.scene)
                     DebugImage.write(raster, analysis: analysis, result: result, directory: debugDirectory)
                     return result
                 }
@@ -84,7 +87,7 @@ public struct Checker: Sendable {
                 ])
             }
         }
-        return FileResult(path: displayPath, header: header, findings: evaluate(facts))
+        return FileResult(path: displayPath, header: header, findings: evaluate(facts), faces: facts.faces?.scene)
     }
 
     /// Runs the rules on facts already gathered (tests drive this with in-memory files).
@@ -131,6 +134,6 @@ public struct Checker: Sendable {
             facts.pixels = decode(bytes, header: header)
             facts.faces = analyseFaces(facts).0
         }
-        return FileResult(path: path, header: header, findings: evaluate(facts))
+        return FileResult(path: path, header: header, findings: evaluate(facts), faces: facts.faces?.scene)
     }
 }
