@@ -1,25 +1,29 @@
 #!/usr/bin/env python3
 """Per-rule precision and recall of preflight's face and light rules on the labelled set.
-Usage: scripts/eval.py [PREFLIGHT] (default .build/release/preflight). Reads Fixtures/eval/labels.tsv:
+Usage: scripts/eval.py [PREFLIGHT] [SET_DIR...] (default .build/release/preflight, and Fixtures/eval
+plus Fixtures/fetched/real when scripts/fetch-photos.sh has fetched it). Reads each set's labels.tsv:
 each photo's expected verdict and the rule that must fire. A rule "fires" on a photo when it
 reports an error (fail) or, for photos labelled warn, a warning. Precision: of the photos where the
 rule fired, the share labelled with that rule; recall: of the photos labelled with the rule, the
 share where it fired. Also checks the two goals: no good photo fails, no defect passes."""
-import json, subprocess, sys, collections
+import json, os, subprocess, sys, collections
 
 binary = sys.argv[1] if len(sys.argv) > 1 else ".build/release/preflight"
+sets = sys.argv[2:] or [d for d in ("Fixtures/eval", "Fixtures/fetched/real") if os.path.exists(d + "/labels.tsv")]
 labels = {}
-for line in open("Fixtures/eval/labels.tsv"):
-    if line.startswith("#") or not line.strip():
-        continue
-    f, verdict, rule, _ = line.rstrip("\n").split("\t")
-    labels[f] = (verdict, rule)
-out = subprocess.run([binary, "check", "Fixtures/eval", "--format", "json"], capture_output=True, text=True)
+for d in sets:
+    for line in open(d + "/labels.tsv"):
+        if line.startswith("#") or not line.strip():
+            continue
+        f, verdict, rule, _ = line.rstrip("\n").split("\t")
+        labels[d + "/" + f] = (verdict, rule)
+out = subprocess.run([binary, "check", "--format", "json", *sets], capture_output=True, text=True)
 report = json.loads(out.stdout)
 fired = collections.defaultdict(set)
 verdicts = {}
+print("sets: " + ", ".join(sets))
 for entry in report["files"]:
-    name = entry["path"].split("/")[-1]
+    name = entry["path"]
     verdicts[name] = entry["verdict"]
     label = labels.get(name, ("?", "-"))
     for finding in entry["findings"]:

@@ -11,7 +11,11 @@ import FaceFinder
 /// (`pp-fixtures corpus DIR [--jpegs N] [--pngs N]`). Deterministic: the same bytes every run
 /// with the same libjpeg/libpng.
 func usage() -> Never {
-    let text = "usage: pp-fixtures fixtures DIR | corpus DIR [--jpegs N] [--pngs N]\n"
+    let text = """
+        usage: pp-fixtures fixtures DIR | corpus DIR [--jpegs N] [--pngs N] | evalset ASTRONAUT.png DIR
+               | realset FETCHED_DIR DIR | detect CASCADE.xml IMAGE [--neighbors N]
+
+        """
     _ = text.withCString { write(2, $0, strlen($0)) }
     exit(2)
 }
@@ -186,6 +190,7 @@ func detect(cascadePath: String, imagePath: String, neighbors: Int) {
 switch command {
 case "detect": detect(cascadePath: dir, imagePath: rest.first ?? "", neighbors: option("--neighbors", 3))
 case "evalset": makeEvalSet(source: dir, dir: rest.first ?? "Fixtures/eval")
+case "realset": makeRealSet(sourceDir: dir, dir: rest.first ?? "Fixtures/fetched/real")
 case "fixtures": makeFixtures(dir)
 case "corpus": await makeCorpus(dir, jpegs: option("--jpegs", 200), pngs: option("--pngs", 50))
 default: usage()
