@@ -52,6 +52,32 @@ enum Synth {
 
     static func clamp(_ v: Double) -> UInt8 { UInt8(max(0, min(255, v.rounded()))) }
 
+    /// A phone-sized headshot with a real face: `source` (RGB) enlarged to the full height
+    /// (nearest neighbour) on a lit backdrop, shifted sideways by `offset` of the spare width,
+    /// with sensor noise, so the face detector has a real face to find at benchmark sizes.
+    static func headshot(source: Raster, width: Int, height: Int, seed: UInt64, offset: Double, noise: Double) -> Raster {
+        var rng = SplitMix64(seed: seed)
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        let side = min(width, height)
+        let x0 = Int(Double(width - side) * offset)
+        let sx = (0..<side).map { $0 * source.width / side }
+        for y in 0..<height {
+            let sy = min(source.height - 1, y * source.height / side)
+            for x in 0..<width {
+                let i = (y * width + x) * 3
+                let n = rng.noise(noise)
+                if x >= x0 && x < x0 + side && y < side {
+                    let j = (sy * source.width + sx[x - x0]) * source.channels
+                    for c in 0..<3 { pixels[i + c] = clamp(Double(source.pixels[j + min(c, source.channels - 1)]) + n) }
+                } else {
+                    let fy = Double(y) / Double(height)
+                    pixels[i] = clamp(120 + 40 * fy + n); pixels[i + 1] = clamp(125 + n); pixels[i + 2] = clamp(130 - 20 * fy + n)
+                }
+            }
+        }
+        return Raster(width: width, height: height, channels: 3, pixels: pixels)
+    }
+
     /// The green channel as grey.
     static func grey(_ r: Raster) -> Raster {
         Raster(width: r.width, height: r.height, channels: 1, pixels: stride(from: 1, to: r.pixels.count, by: 3).map { r.pixels[$0] })

@@ -12,7 +12,8 @@ import FaceFinder
 /// with the same libjpeg/libpng.
 func usage() -> Never {
     let text = """
-        usage: pp-fixtures fixtures DIR | corpus DIR [--jpegs N] [--pngs N] | evalset ASTRONAUT.png DIR
+        usage: pp-fixtures fixtures DIR | corpus DIR [--jpegs N] [--pngs N] | headshots DIR [--count N]
+               | evalset ASTRONAUT.png DIR
                | realset FETCHED_DIR DIR | detect CASCADE.xml IMAGE [--neighbors N]
 
         """
@@ -152,6 +153,33 @@ func makeCorpus(_ dir: String, jpegs: Int, pngs: Int) async {
     }
 }
 
+/// `pp-fixtures headshots DIR [--count N]`: phone-sized (4032×3024) JPEGs of the committed
+/// astronaut portrait, for the face-analysis benchmark: the path real headshots take.
+func makeHeadshots(_ dir: String, count: Int) async {
+    guard let bytes = try? FileByteSource(path: "Fixtures/sources/astronaut.png").readAll(),
+          let decoded = try? PhotoDecoder.decode(bytes, header: Probe.header(of: bytes), minimumLongSide: .max, maxPixels: 0)
+    else { fatalError("headshots: cannot read Fixtures/sources/astronaut.png (run from the repository root)") }
+    let source = decoded.raster
+    await withTaskGroup(of: Void.self) { group in
+        let width = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        var next = 0
+        func add(_ i: Int) {
+            group.addTask {
+                var r = Synth.headshot(source: source, width: 4032, height: 3024, seed: UInt64(7000 + i),
+                                       offset: Double(i % 5) / 4, noise: 4 + Double(i % 4))
+                let orientation = i % 2 == 0 ? 6 : 1
+                if orientation == 6 { r = r.oriented(.left) }
+                let bytes = ContainerEditor.jpeg(jpeg(r, quality: 92), insertingExif: ContainerEditor.exif(orientation: orientation, gps: false))
+                write(bytes, dir + "/headshot-\(threeDigits(i)).jpg")
+            }
+        }
+        while next < min(width, count) { add(next); next += 1 }
+        while await group.next() != nil {
+            if next < count { add(next); next += 1 }
+        }
+    }
+}
+
 var args = Array(CommandLine.arguments.dropFirst())
 
 guard args.count >= 2 else { usage() }
@@ -193,5 +221,6 @@ case "evalset": makeEvalSet(source: dir, dir: rest.first ?? "Fixtures/eval")
 case "realset": makeRealSet(sourceDir: dir, dir: rest.first ?? "Fixtures/fetched/real")
 case "fixtures": makeFixtures(dir)
 case "corpus": await makeCorpus(dir, jpegs: option("--jpegs", 200), pngs: option("--pngs", 50))
+case "headshots": await makeHeadshots(dir, count: option("--count", 100))
 default: usage()
 }

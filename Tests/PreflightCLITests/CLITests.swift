@@ -251,6 +251,21 @@ struct FaceCLITests {
         }
     }
 
+    @Test("truncated and corrupt photos fail on their data, without face findings about the missing part")
+    func damagedDataHasNoFaceFindings() throws {
+        let r = try preflight(["check", "--format", "json", "Fixtures/photos/bad/truncated.jpg", "Fixtures/photos/bad/corrupt-data.jpg"])
+        #expect(r.status == 1)
+        let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let files = doc["files"] as! [[String: Any]]
+        #expect(files.count == 2)
+        for file in files {
+            let rules = (file["findings"] as! [[String: Any]]).map { $0["rule"] as! String }
+            #expect(rules.contains("decode"), "\(rules)")
+            #expect(!rules.contains { ["face_count", "face_cut_off", "framing"].contains($0) }, "\(file["path"]!): \(rules)")
+            #expect(file["faces"] is NSNull)
+        }
+    }
+
     @Test("missing cascade files: exit 2 naming the package to install")
     func missingCascades() throws {
         let r = try preflight(["check", "--cascades", "/nonexistent/opencv", "Fixtures/eval/good-centred.jpg"])

@@ -118,10 +118,16 @@ public struct Checker: Sendable {
         }
     }
 
-    /// The face analysis of decoded, intact-enough pixels.
+    /// The face analysis of decoded, intact-enough pixels. Truncated or damaged data is not
+    /// analysed: the decode rule already fails it, and a grey or garbled part would only add
+    /// misleading face findings ("no face", "cut off").
     func analyseFaces(_ facts: PhotoFacts) -> (FaceAnalysis?, Raster?) {
         guard needsFaces, let finder = faceFinder, case .decoded(let d) = facts.pixels,
               let w = facts.header.displayWidth, let h = facts.header.displayHeight else { return (nil, nil) }
+        switch d.integrity {
+        case .truncated, .damaged: return (nil, nil)
+        case .intact, .quirk: break
+        }
         let (analysis, raster) = FaceAnalyzer.analyseKeepingRaster(d.raster, displayWidth: w, displayHeight: h, finder: finder)
         return (analysis, raster)
     }
