@@ -6,10 +6,11 @@ let generalHelp = """
 
     USAGE
       preflight check PATH... [options]   check photos and folders against a profile
+      preflight fix PATH... --out DIR     write fixed copies that pass (originals untouched)
       preflight rules [options]           list the rules and the profile's thresholds
       preflight --help | --version
 
-    Run `preflight help check` or `preflight help rules` for the options.
+    Run `preflight help check`, `preflight help fix` or `preflight help rules` for the options.
 
     EXIT CODES
       0  every file passed (warnings allowed unless --strict)

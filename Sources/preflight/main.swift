@@ -16,6 +16,7 @@ func main() async -> ExitCode {
         switch command {
         case "check": return try await CheckCommand.run(args)
         case "rules": return try RulesCommand.run(args)
+        case "fix": return try await FixCommand.run(args)
         case "--version", "-V", "version":
             Terminal.out("preflight \(toolVersion)\n")
             return .success
@@ -26,11 +27,12 @@ func main() async -> ExitCode {
             switch args.first {
             case "check": Terminal.out(checkHelp)
             case "rules": Terminal.out(rulesHelp)
+            case "fix": Terminal.out(fixHelp)
             default: Terminal.out(generalHelp)
             }
             return .success
         default:
-            throw UsageError("unknown command \"\(command)\" (commands: check, rules; see preflight --help)")
+            throw UsageError("unknown command \"\(command)\" (commands: check, fix, rules; see preflight --help)")
         }
     } catch let error as UsageError {
         Terminal.err("preflight: \(error.message)\n")

@@ -10,7 +10,9 @@ import PhotoCodec
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String) throws(ByteSourceError) {
         let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        var template = Array(((folder.isEmpty ? "/" : folder + "/") + ".preflight-XXXXXX.tmp").utf8CString)
+        // The process id in the name lets a later run tell a stale temporary (its writer was
+        // killed) from one being written now (`removeStale`).
+        var template = Array(((folder.isEmpty ? "/" : folder + "/") + ".preflight-\(getpid())-XXXXXX.tmp").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 4) }
         guard fd >= 0 else { throw .errno(path, errno, "cannot create a temporary file in \(folder)") }
         let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -37,6 +39,30 @@ public enum AtomicFile {
             unlink(temporary)
             throw .errno(path, code, "cannot write")
         }
+    }
+
+    /// Deletes temporaries that a killed run left below `folder` (`.preflight-PID-XXXXXX.tmp`
+    /// whose process no longer exists). Returns how many were removed.
+    @discardableResult
+    public static func removeStale(below folder: String, depth: Int = 0) -> Int {
+        guard depth < 64, let dir = opendir(folder) else { return 0 }
+        var removed = 0
+        var subfolders: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            let path = folder + "/" + name
+            if Int32(entry.pointee.d_type) == Int32(DT_DIR) { subfolders.append(path); continue }
+            guard name.hasPrefix(".preflight-"), name.hasSuffix(".tmp") else { continue }
+            let parts = name.split(separator: "-")
+            guard parts.count == 3, let pid = Int32(parts[1]) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH && unlink(path) == 0 { removed += 1 }
+        }
+        closedir(dir)
+        for sub in subfolders { removed += removeStale(below: sub, depth: depth + 1) }
+        return removed
     }
 
     public static func write(_ text: String, to path: String) throws(ByteSourceError) {

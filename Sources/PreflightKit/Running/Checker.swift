@@ -28,7 +28,7 @@ public struct Checker: Sendable {
     /// tells (the decode rule still refuses damaged headers and over-limit sizes).
     public let headerOnly: Bool
     private let rules: [(rule: any Rule, ceiling: Severity)]
-    private let maxPixels: Int
+    let maxPixels: Int
     private let needsPixels: Bool
     /// Some active rule reads the face analysis (and this is not a header-only run): the caller
     /// must supply a `FaceFinder`, or those rules see no analysis and stay silent.

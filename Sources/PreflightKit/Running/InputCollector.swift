@@ -18,6 +18,15 @@ public struct InputCollector {
         public var path: String
         /// The path to show in reports (the same, for relative input).
         public var displayPath: String
+        /// Below the folder the user named (the file name for a file named directly): where
+        /// `fix` puts the output inside --out.
+        public var relativePath: String
+
+        public init(path: String, displayPath: String, relativePath: String? = nil) {
+            self.path = path
+            self.displayPath = displayPath
+            self.relativePath = relativePath ?? String(path.split(separator: "/").last ?? Substring(path))
+        }
     }
 
     public struct Collected: Sendable {
@@ -42,7 +51,7 @@ public struct InputCollector {
             }
             if (info.st_mode & S_IFMT) == S_IFDIR {
                 let root = raw.count > 1 && raw.hasSuffix("/") ? String(raw.dropLast()) : raw
-                walk(root, into: &result, visited: &visited)
+                walk(root, root: root, into: &result, visited: &visited)
             } else {
                 result.inputs.append(Input(path: raw, displayPath: raw))
             }
@@ -55,7 +64,7 @@ public struct InputCollector {
         var inode: UInt64
     }
 
-    private func walk(_ folder: String, into result: inout Collected, visited: inout Set<FileID>) {
+    private func walk(_ folder: String, root: String, into result: inout Collected, visited: inout Set<FileID>) {
         var info = stat()
         guard stat(folder, &info) == 0 else { return }
         let id = FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
@@ -91,10 +100,11 @@ public struct InputCollector {
                 mode = entryInfo.st_mode & S_IFMT
             }
             switch mode {
-            case S_IFDIR: walk(path, into: &result, visited: &visited)
+            case S_IFDIR: walk(path, root: root, into: &result, visited: &visited)
             case S_IFREG:
                 if looksLikePhoto(path: path, name: name) {
-                    result.inputs.append(Input(path: path, displayPath: path))
+                    let relative = root == "/" ? String(path.dropFirst()) : String(path.dropFirst(root.count + 1))
+                    result.inputs.append(Input(path: path, displayPath: path, relativePath: relative))
                 } else {
                     result.skipped.append(path)
                 }

@@ -1,0 +1,177 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The image pipeline's pixel operations: colour normalisation, regions, rotation, resampling.
+extension Raster {
+    /// Three-channel RGB: grey is expanded, and alpha is composited over `background`.
+    public func rgb(over background: (UInt8, UInt8, UInt8) = (255, 255, 255)) -> Raster {
+        if channels == 3 { return self }
+        let n = width * height
+        var out = [UInt8](repeating: 0, count: n * 3)
+        let bg = [Int(background.0), Int(background.1), Int(background.2)]
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                switch channels {
+                case 1:
+                    for i in 0..<n { let v = src[i]; dst[3 * i] = v; dst[3 * i + 1] = v; dst[3 * i + 2] = v }
+                case 4:
+                    for i in 0..<n {
+                        let a = Int(src[4 * i + 3])
+                        for c in 0..<3 {
+                            // Rounded (v·a + bg·(255 − a)) / 255.
+                            let v = Int(src[4 * i + c]) * a + bg[c] * (255 - a)
+                            dst[3 * i + c] = UInt8((v + 127) / 255)
+                        }
+                    }
+                default:
+                    for i in 0..<n {
+                        let v = src[i * channels]
+                        dst[3 * i] = v; dst[3 * i + 1] = v; dst[3 * i + 2] = v
+                    }
+                }
+            }
+        }
+        return Raster(width: width, height: height, channels: 3, pixels: out)
+    }
+
+    /// The mean colour of the outermost rows and columns (a plain background to pad with).
+    public var borderMean: [UInt8] {
+        var sums = [Int](repeating: 0, count: channels)
+        var count = 0
+        func add(_ x: Int, _ y: Int) {
+            let p = (y * width + x) * channels
+            for c in 0..<channels { sums[c] += Int(pixels[p + c]) }
+            count += 1
+        }
+        for x in 0..<width { add(x, 0); add(x, height - 1) }
+        for y in 0..<height { add(0, y); add(width - 1, y) }
+        return sums.map { UInt8(($0 + count / 2) / max(1, count)) }
+    }
+
+    /// The pixels of the rectangle (x, y, w, h), which may reach outside the image; pixels
+    /// outside take `fill` (one value per channel).
+    public func region(x: Int, y: Int, width w: Int, height h: Int, fill: [UInt8]) -> Raster {
+        precondition(w > 0 && h > 0 && fill.count == channels)
+        var out = [UInt8](repeating: 0, count: w * h * channels)
+        for c in 0..<channels where fill[c] != 0 {
+            for i in 0..<(w * h) { out[i * channels + c] = fill[c] }
+        }
+        let x0 = max(0, x), x1 = min(width, x + w)
+        guard x1 > x0 else { return Raster(width: w, height: h, channels: channels, pixels: out) }
+        for row in max(0, y)..<min(height, y + h) {
+            let src = (row * width + x0) * channels, dst = ((row - y) * w + (x0 - x)) * channels
+            let n = (x1 - x0) * channels
+            out.withUnsafeMutableBufferPointer { o in
+                pixels.withUnsafeBufferPointer { p in
+                    (o.baseAddress! + dst).update(from: p.baseAddress! + src, count: n)
+                }
+            }
+        }
+        return Raster(width: w, height: h, channels: channels, pixels: out)
+    }
+
+    /// The image turned by `degrees` about (cx, cy) so that a line at that angle (image
+    /// coordinates, y down) comes out level; same size, bilinear, samples beyond the edges clamp
+    /// to the nearest edge pixel (`sourcePoint` tells where an output pixel came from).
+    public func levelled(degrees: Double, cx: Double, cy: Double) -> Raster {
+        let a = degrees * Double.pi / 180, cs = cos(a), sn = sin(a)
+        var out = [UInt8](repeating: 0, count: pixels.count)
+        let ch = channels, w = width, h = height
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<h {
+                    let qy = Double(y) - cy
+                    for x in 0..<w {
+                        let qx = Double(x) - cx
+                        let sx = min(Double(w - 1), max(0, cx + cs * qx - sn * qy))
+                        let sy = min(Double(h - 1), max(0, cy + sn * qx + cs * qy))
+                        let ix = min(w - 2, Int(sx)), iy = min(h - 2, Int(sy))
+                        let fx = sx - Double(max(0, ix)), fy = sy - Double(max(0, iy))
+                        let x0 = max(0, ix), y0 = max(0, iy), x1 = min(w - 1, x0 + 1), y1 = min(h - 1, y0 + 1)
+                        for c in 0..<ch {
+                            let p00 = Double(src[(y0 * w + x0) * ch + c]), p10 = Double(src[(y0 * w + x1) * ch + c])
+                            let p01 = Double(src[(y1 * w + x0) * ch + c]), p11 = Double(src[(y1 * w + x1) * ch + c])
+                            let v = (p00 * (1 - fx) + p10 * fx) * (1 - fy) + (p01 * (1 - fx) + p11 * fx) * fy
+                            dst[(y * w + x) * ch + c] = UInt8(v.rounded())
+                        }
+                    }
+                }
+            }
+        }
+        return Raster(width: w, height: h, channels: ch, pixels: out)
+    }
+
+    /// Where output pixel (x, y) of `levelled(degrees:cx:cy:)` samples the source (unclamped).
+    public static func sourcePoint(ofLevelled x: Double, _ y: Double, degrees: Double, cx: Double, cy: Double) -> (Double, Double) {
+        let a = degrees * Double.pi / 180
+        let qx = x - cx, qy = y - cy
+        return (cx + cos(a) * qx - sin(a) * qy, cy + sin(a) * qx + cos(a) * qy)
+    }
+
+    /// Resampled to `nw`×`nh`: exact area averaging along each axis that shrinks (every source
+    /// pixel weighted by how much of it an output pixel covers), bilinear along an axis that grows.
+    public func resampled(width nw: Int, height nh: Int) -> Raster {
+        precondition(nw > 0 && nh > 0)
+        if nw == width && nh == height { return self }
+        let horizontal = Raster.taps(from: width, to: nw)
+        let vertical = Raster.taps(from: height, to: nh)
+        let ch = channels
+        // Horizontal pass into floats, then vertical pass to bytes.
+        var mid = [Float](repeating: 0, count: nw * height * ch)
+        pixels.withUnsafeBufferPointer { src in
+            mid.withUnsafeMutableBufferPointer { m in
+                for y in 0..<height {
+                    let row = y * width * ch, out = y * nw * ch
+                    for x in 0..<nw {
+                        let t = horizontal[x]
+                        for c in 0..<ch {
+                            var acc: Float = 0
+                            for k in 0..<t.count { acc += Float(src[row + (t.first + k) * ch + c]) * t.weights[k] }
+                            m[out + x * ch + c] = acc
+                        }
+                    }
+                }
+            }
+        }
+        var out = [UInt8](repeating: 0, count: nw * nh * ch)
+        mid.withUnsafeBufferPointer { m in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<nh {
+                    let t = vertical[y]
+                    for i in 0..<(nw * ch) {
+                        var acc: Float = 0
+                        for k in 0..<t.count { acc += m[(t.first + k) * nw * ch + i] * t.weights[k] }
+                        dst[y * nw * ch + i] = UInt8(max(0, min(255, acc.rounded())))
+                    }
+                }
+            }
+        }
+        return Raster(width: nw, height: nh, channels: ch, pixels: out)
+    }
+
+    struct Taps { var first: Int; var count: Int; var weights: [Float] }
+
+    /// Per output index, the source indices and weights (summing to 1) along one axis.
+    static func taps(from n: Int, to m: Int) -> [Taps] {
+        let scale = Double(n) / Double(m)
+        return (0..<m).map { i in
+            if scale > 1 {
+                let a = Double(i) * scale, b = a + scale
+                let first = Int(a), last = min(n - 1, Int((b - 1e-9).rounded(.down)))
+                var w: [Float] = []
+                for s in first...last {
+                    let cover = min(b, Double(s + 1)) - max(a, Double(s))
+                    w.append(Float(cover / scale))
+                }
+                return Taps(first: first, count: w.count, weights: w)
+            }
+            let f = max(0, (Double(i) + 0.5) * scale - 0.5)
+            let s0 = min(n - 1, Int(f)), s1 = min(n - 1, s0 + 1)
+            let t = Float(f - Double(s0))
+            return s1 == s0 ? Taps(first: s0, count: 1, weights: [1]) : Taps(first: s0, count: 2, weights: [1 - t, t])
+        }
+    }
+}

@@ -1,0 +1,305 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FaceFinder
+import PhotoCodec
+
+/// How `preflight fix` renders.
+public struct FixOptions: Sendable {
+    public enum Frame: String, Sendable, CaseIterable {
+        case portrait, landscape, square, keep
+        /// Output size, or nil to keep the crop's own size.
+        public var size: (width: Int, height: Int)? {
+            switch self {
+            case .portrait: (720, 1280)
+            case .landscape: (1280, 720)
+            case .square: (720, 720)
+            case .keep: nil
+            }
+        }
+    }
+    public enum Fit: String, Sendable, CaseIterable { case cover, contain }
+    public enum Format: String, Sendable, CaseIterable { case jpeg, png }
+
+    public var frame = Frame.portrait
+    public var fit = Fit.cover
+    /// The size budget; nil takes the profile's `file_size.max_bytes`.
+    public var maxBytes: Int?
+    public var qualityFloor = 70
+    public var format = Format.jpeg
+    /// The most a crop may be enlarged to reach the frame.
+    public var maxUpscale = 2.0
+    /// Alpha is flattened onto this colour.
+    public var background: (UInt8, UInt8, UInt8) = (255, 255, 255)
+    public init() {}
+}
+
+/// What `fix` did, or would do, with one photo.
+public struct FixResult: Sendable {
+    public enum Action: String, Sendable {
+        /// Already passes in the requested form: copied byte for byte.
+        case copy
+        /// Re-rendered; the output passes.
+        case render
+        /// No output: the reasons say why.
+        case unfixable
+    }
+    public var path: String
+    public var action: Action
+    /// What changes and why, in order (empty for a copy).
+    public var steps: [String]
+    /// Why no passing output can be made.
+    public var reasons: [String]
+    public var before: FileResult
+    /// The output's own check (nil when unfixable before rendering).
+    public var after: FileResult?
+    /// The output file's bytes (nil when unfixable).
+    public var output: [UInt8]?
+    /// Where the output goes (the re-check judges its name too).
+    public var outputPath = ""
+
+    public init(path: String, action: Action, steps: [String], reasons: [String], before: FileResult,
+                after: FileResult?, output: [UInt8]?) {
+        self.path = path
+        self.action = action
+        self.steps = steps
+        self.reasons = reasons
+        self.before = before
+        self.after = after
+        self.output = output
+    }
+}
+
+/// The image pipeline: bake orientation and colour, level the eyes, crop shoulders-up around the
+/// face, resize, encode within the size budget, strip metadata, then re-check the result.
+public struct Fixer: Sendable {
+    public let checker: Checker
+    /// nil when the profile's face rules are off: the crop is then centred on the photo.
+    public let finder: FaceFinder?
+    public let options: FixOptions
+
+    public init(checker: Checker, finder: FaceFinder?, options: FixOptions) {
+        self.checker = checker
+        self.finder = finder
+        self.options = options
+    }
+
+    /// The profile's limits the output must meet.
+    var budget: Int {
+        if let b = options.maxBytes { return b }
+        if case .integer(let n)? = checker.profile.rules["file_size"]?.options.values["max_bytes"] { return n }
+        return 10_000_000
+    }
+    var minimumSide: (Int, Int) {
+        let o = checker.profile.rules["resolution"]?.options.values
+        var w = 512, h = 512
+        if case .integer(let n)? = o?["min_width"] { w = n }
+        if case .integer(let n)? = o?["min_height"] { h = n }
+        return (w, h)
+    }
+
+    /// Fixes the photo held in `bytes` (reported as `path`) for an output named `outputPath`
+    /// (its extension is checked against the content); writes nothing.
+    public func fix(bytes: [UInt8], path: String, outputPath: String) -> FixResult {
+        let before = checker.check(bytes: bytes, path: path)
+        var result = FixResult(path: path, action: .unfixable, steps: [], reasons: [], before: before, after: nil, output: nil)
+        result.outputPath = outputPath
+        // Errors fix cannot repair need another photo.
+        let hopeless = before.findings.filter { $0.severity == .error && !$0.fixable }
+        if !hopeless.isEmpty {
+            result.reasons = hopeless.map { "\($0.ruleID): \($0.message)" }
+            return result
+        }
+        let header = before.header
+        let requestedFormat: ImageFormat = options.format == .jpeg ? .jpeg : .png
+        let needsChange = before.findings.contains { $0.fixable && $0.severity >= .info }
+        let sizeOK = options.frame.size.map { header?.displayWidth == $0.width && header?.displayHeight == $0.height } ?? true
+        if !needsChange && sizeOK && header?.format == requestedFormat && before.verdict != .fail && before.verdict != .fixable
+            && bytes.count <= budget {
+            result.action = .copy
+            result.after = before
+            result.output = bytes
+            return result
+        }
+        render(bytes: bytes, header: header, into: &result)
+        return result
+    }
+
+    private func render(bytes: [UInt8], header: PhotoHeader?, into result: inout FixResult) {
+        guard let header else { result.reasons = ["the file cannot be read as a photo"]; return }
+        let decoded: PhotoDecoder.Decoded
+        do {
+            decoded = try PhotoDecoder.decode(bytes, header: header, minimumLongSide: .max, maxPixels: checker.maxPixels)
+        } catch {
+            result.reasons = ["decode: \(error)"]
+            return
+        }
+        var steps: [String] = []
+        if header.orientation != .up { steps.append("rotate the pixels upright (EXIF orientation \(header.orientation.rawValue))") }
+        var raster = decoded.raster
+        if raster.channels != 3 {
+            steps.append(raster.channels == 4 ? "flatten the transparency onto a plain background" : "convert grey to RGB")
+            raster = raster.rgb(over: options.background)
+        }
+
+        guard let finder else {
+            // Face rules off: the frame is cut from (or padded around) the photo's centre.
+            let aspect: Double = options.frame.size.map { Double($0.width) / Double($0.height) } ?? Double(raster.width) / Double(raster.height)
+            var w = Double(raster.width), h = Double(raster.height)
+            let contain = options.fit == .contain
+            if (w / h > aspect) != contain { w = h * aspect } else { h = w / aspect }
+            let x = (Double(raster.width) - w) / 2, y = (Double(raster.height) - h) / 2
+            finish(raster.region(x: Int(x.rounded()), y: Int(y.rounded()), width: max(1, Int(w.rounded())), height: max(1, Int(h.rounded())),
+                                 fill: raster.borderMean),
+                   cropNote: "cut the frame from the photo's centre (face rules are off)", steps: steps, into: &result)
+            return
+        }
+        // The face, in full-resolution pixels.
+        var analysis = FaceAnalyzer.analyse(raster, displayWidth: raster.width, displayHeight: raster.height, finder: finder)
+        guard var g = analysis.geometry else {
+            result.reasons = ["no face was found to crop around"]
+            return
+        }
+        // The turn that levelled the eyes (degrees, centre), so the crop can avoid the corners
+        // that have no source pixels.
+        var turn: (degrees: Double, cx: Double, cy: Double)?
+        if let roll = analysis.main?.rollDegrees, abs(roll) > 2 {
+            raster = raster.levelled(degrees: roll, cx: g.eyeMid.x, cy: g.eyeMid.y)
+            turn = (roll, g.eyeMid.x, g.eyeMid.y)
+            steps.append("level the eyes (turn \(Int(abs(roll).rounded()))° \(roll > 0 ? "anticlockwise" : "clockwise"))")
+            analysis = FaceAnalyzer.analyse(raster, displayWidth: raster.width, displayHeight: raster.height, finder: finder)
+            guard let levelled = analysis.geometry else {
+                result.reasons = ["the face is no longer found after levelling the eyes"]
+                return
+            }
+            g = levelled
+        }
+
+        // Shoulders-up crop: face box about 32 % of the height, eye line 42 % from the top,
+        // the face centred.
+        let aspect: Double = options.frame.size.map { Double($0.width) / Double($0.height) } ?? Double(raster.width) / Double(raster.height)
+        var h = Double(g.box.height) / 0.32
+        let eyeFraction = 0.42
+        var crop: (x: Double, y: Double, w: Double, h: Double)
+        var padded = false
+        switch options.fit {
+        case .contain:
+            crop = (g.eyeMid.x - h * aspect / 2, g.eyeMid.y - eyeFraction * h, h * aspect, h)
+            padded = crop.x < 0 || crop.y < 0 || crop.x + crop.w > Double(raster.width) || crop.y + crop.h > Double(raster.height)
+        case .cover:
+            // The largest crop up to the wanted size that lies inside the photo (and, after
+            // levelling, inside the turned photo's corners, so no edge smear or wedge shows), with
+            // the face centred to 4 % of the width and the eye line between 35 % and 50 %.
+            h = min(h, Double(raster.height), Double(raster.width) / aspect)
+            let W = Double(raster.width), H = Double(raster.height)
+            func fits(_ x: Double, _ y: Double, _ w: Double, _ h: Double) -> Bool {
+                guard x >= 0, y >= 0, x + w <= W + 0.01, y + h <= H + 0.01 else { return false }
+                guard let turn else { return true }
+                for (px, py) in [(x, y), (x + w - 1, y), (x, y + h - 1), (x + w - 1, y + h - 1)] {
+                    let (sx, sy) = Raster.sourcePoint(ofLevelled: px, py, degrees: turn.degrees, cx: turn.cx, cy: turn.cy)
+                    if sx < -0.5 || sy < -0.5 || sx > W - 0.5 || sy > H - 0.5 { return false }
+                }
+                return true
+            }
+            var found: (x: Double, y: Double, w: Double, h: Double)?
+            search: while Double(g.box.height) / h <= 0.55 {
+                let w = h * aspect
+                for f in [0.42, 0.40, 0.44, 0.38, 0.46, 0.36, 0.48, 0.35, 0.5] {
+                    for dx in [0, -0.02, 0.02, -0.04, 0.04] {
+                        let x = g.eyeMid.x - w / 2 + dx * w, y = g.eyeMid.y - f * h
+                        if fits(x, y, w, h) { found = (x, y, w, h); break search }
+                    }
+                }
+                h *= 0.97
+            }
+            guard let found else {
+                result.reasons = ["not enough photo around the face for a shoulders-up \(options.frame.rawValue) crop: "
+                                  + "the face is too close to an edge (use --fit contain to pad instead)"]
+                return
+            }
+            crop = found
+        }
+        let cropW = max(1, Int(crop.w.rounded())), cropH = max(1, Int(crop.h.rounded()))
+        finish(raster.region(x: Int(crop.x.rounded()), y: Int(crop.y.rounded()), width: cropW, height: cropH, fill: raster.borderMean),
+               cropNote: "crop shoulders-up around the face: \(cropW)×\(cropH) at (\(Int(crop.x.rounded())), \(Int(crop.y.rounded())))"
+                   + (padded ? ", padding beyond the photo's edges with its border colour" : ""),
+               steps: steps, into: &result)
+    }
+
+    /// Resize the cropped pixels to the frame, encode within the budget, re-check.
+    private func finish(_ cropped: Raster, cropNote: String, steps: [String], into result: inout FixResult) {
+        var steps = steps
+        let cropW = cropped.width, cropH = cropped.height
+        let target = options.frame.size ?? (cropW, cropH)
+        let upscale = max(Double(target.height) / Double(cropH), Double(target.width) / Double(cropW))
+        if upscale > options.maxUpscale + 1e-9 {
+            result.reasons = ["the crop is only \(cropW)×\(cropH) px; the \(target.width)×\(target.height) frame "
+                              + "would enlarge it \(String(format2(upscale)))× (at most \(String(format2(options.maxUpscale)))×)"]
+            return
+        }
+        steps.append(cropNote)
+        var out = cropped
+        if target.width != cropW || target.height != cropH {
+            steps.append("resize to \(target.width)×\(target.height)")
+            out = out.resampled(width: target.width, height: target.height)
+        }
+
+        // Encode within the budget (2 % margin): the best quality that fits, then smaller sizes.
+        let limit = budget - budget / 50
+        var encoded: [UInt8]?
+        let (minW, minH) = minimumSide
+        var attempt = out
+        while encoded == nil {
+            encoded = encode(attempt, limit: limit, steps: &steps)
+            if encoded != nil { break }
+            let nw = Int(Double(attempt.width) * 0.9), nh = Int(Double(attempt.height) * 0.9)
+            guard options.format == .jpeg, nw >= minW, nh >= minH else {
+                result.reasons = ["no encoding fits \(budget) bytes at quality ≥ \(options.qualityFloor) and ≥ \(minW)×\(minH) px"]
+                return
+            }
+            steps.append("shrink to \(nw)×\(nh) to fit the size budget")
+            attempt = out.resampled(width: nw, height: nh)
+        }
+        steps.append("write \(options.format == .jpeg ? "JPEG" : "PNG") without metadata (no EXIF, GPS, XMP or comments)")
+        guard let bytes = encoded else { return }
+        let after = checker.check(bytes: bytes, path: result.outputPath.isEmpty ? result.path : result.outputPath)
+        result.steps = steps
+        result.after = after
+        let remaining = after.findings.filter { $0.severity == .error }
+        if !remaining.isEmpty {
+            result.reasons = remaining.map { "after fixing, \($0.ruleID) still fails: \($0.message)" }
+            return
+        }
+        result.action = .render
+        result.output = bytes
+    }
+
+    /// JPEG: a binary search on quality between the floor and 95 for the best that fits `limit`.
+    private func encode(_ raster: Raster, limit: Int, steps: inout [String]) -> [UInt8]? {
+        if options.format == .png {
+            guard let png = try? PNGCodec.encode(raster, compressionLevel: 9), png.count <= limit else { return nil }
+            return png
+        }
+        func jpeg(_ q: Int) -> [UInt8]? {
+            var o = JPEGCodec.EncodeOptions()
+            o.quality = q
+            return try? JPEGCodec.encode(raster, options: o)
+        }
+        if let best = jpeg(95), best.count <= limit { return best }
+        guard let floor = jpeg(options.qualityFloor), floor.count <= limit else { return nil }
+        var lo = options.qualityFloor, hi = 95, found = floor
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if let e = jpeg(mid), e.count <= limit { lo = mid; found = e } else { hi = mid }
+        }
+        steps.append("JPEG quality \(lo) to fit \(budget) bytes")
+        return found
+    }
+}
+
+func format2(_ v: Double) -> String {
+    let t = Int((v * 100).rounded())
+    return "\(t / 100).\(t % 100 < 10 ? "0" : "")\(t % 100)"
+}

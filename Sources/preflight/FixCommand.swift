@@ -1,0 +1,173 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FaceFinder
+import PhotoCodec
+import PreflightKit
+
+/// `preflight fix PATH... --out DIR`
+enum FixCommand {
+    static func run(_ args: [String]) async throws(UsageError) -> ExitCode {
+        let a = try Arguments(
+            args, valueOptions: ["--out", "--profile", "--rules", "--frame", "--fit", "--max-bytes", "--quality-floor",
+                                 "--format", "--jobs", "--report", "--cascades", "--max-upscale"],
+            flagOptions: ["--dry-run", "--overwrite", "--help", "-h"])
+        if a.flag("--help") || a.flag("-h") {
+            Terminal.out(fixHelp)
+            return .success
+        }
+        guard let outDir = a.value("--out") else { throw UsageError("fix needs --out DIR: originals are never changed") }
+        guard !a.positional.isEmpty else { throw UsageError("fix needs at least one file or folder (see preflight help fix)") }
+        let configuration = try loadConfiguration(a.value("--rules"))
+        let profile = try selectProfile(configuration, a.value("--profile"))
+        var options = FixOptions()
+        options.frame = try a.choice("--frame", FixOptions.Frame.self) ?? .portrait
+        options.fit = try a.choice("--fit", FixOptions.Fit.self) ?? .cover
+        options.format = try a.choice("--format", FixOptions.Format.self) ?? .jpeg
+        options.maxBytes = try a.integer("--max-bytes", minimum: 1)
+        if let q = try a.integer("--quality-floor", minimum: 1) {
+            guard q <= 95 else { throw UsageError("--quality-floor takes 1–95, not \(q)") }
+            options.qualityFloor = q
+        }
+        if let text = a.value("--max-upscale") {
+            guard let v = Double(text), v >= 1 else { throw UsageError("--max-upscale takes a number ≥ 1, not \"\(text)\"") }
+            options.maxUpscale = v
+        }
+        let jobs = try a.integer("--jobs", minimum: 1) ?? Terminal.processorCount
+        let dryRun = a.flag("--dry-run"), overwrite = a.flag("--overwrite")
+
+        let collected = InputCollector().collect(a.positional)
+        if !collected.missing.isEmpty {
+            throw UsageError(collected.missing.map { "no such file or folder: \($0)" }.joined(separator: "\n"))
+        }
+        var finder: FaceFinder?
+        if Checker(profile: profile).needsFaces {
+            do {
+                finder = FaceFinder(cascades: try CascadeSet.load(explicitDirectory: a.value("--cascades")))
+            } catch {
+                throw UsageError("\(error.message)\n  (looked in: \(error.path))")
+            }
+        }
+        let fixer = Fixer(checker: Checker(profile: profile, faceFinder: finder), finder: finder, options: options)
+        let inputs = collected.inputs
+        let ext = options.format == .jpeg ? "jpg" : "png"
+        func outputPath(_ input: InputCollector.Input) -> String {
+            var rel = input.relativePath
+            if let dot = rel.lastIndex(of: "."), !rel[dot...].contains("/") { rel = String(rel[..<dot]) }
+            return (outDir.hasSuffix("/") ? String(outDir.dropLast()) : outDir) + "/" + rel + "." + ext
+        }
+        // Two inputs must not write the same output (a.jpg and a.png both become a.jpg).
+        let outputs = inputs.map(outputPath)
+        var seen: [String: String] = [:]
+        for (input, out) in zip(inputs, outputs) {
+            if let other = seen[out] {
+                throw UsageError("\(other) and \(input.displayPath) would both be written to \(out)")
+            }
+            seen[out] = input.displayPath
+        }
+
+        // A run that was killed may have left temporaries (never a partial output): clear them.
+        if !dryRun {
+            let stale = AtomicFile.removeStale(below: outDir.hasSuffix("/") ? String(outDir.dropLast()) : outDir)
+            if stale > 0 { Terminal.err("preflight: removed \(stale) temporary file(s) an interrupted run left in \(outDir)\n") }
+        }
+        var failed = 0, written = 0, kept = 0
+        var lines: [String] = []
+        await runOrdered(count: inputs.count, width: jobs, work: { i -> (FixResult, String?) in
+            let input = inputs[i]
+            let out = outputs[i]
+            guard let bytes = try? FileByteSource(path: input.path).readAll() else {
+                let before = FileResult(path: input.displayPath, header: nil, findings: [])
+                return (FixResult(path: input.displayPath, action: .unfixable, steps: [], reasons: ["the file cannot be read"],
+                                  before: before, after: nil, output: nil), nil)
+            }
+            if !overwrite && !dryRun && access(out, F_OK) == 0 {
+                return (FixResult(path: input.displayPath, action: .copy, steps: [], reasons: [],
+                                  before: FileResult(path: input.displayPath, header: nil, findings: []), after: nil, output: nil),
+                        "exists")
+            }
+            let result = fixer.fix(bytes: bytes, path: input.displayPath, outputPath: out)
+            guard !dryRun, let output = result.output else { return (result, nil) }
+            makeFolders(for: out)
+            do {
+                try AtomicFile.write(output, to: out)
+                return (result, nil)
+            } catch {
+                var r = result
+                r.action = .unfixable
+                r.reasons = ["cannot write \(out): \(error)"]
+                return (r, nil)
+            }
+        }, emit: { i, pair in
+            let (r, note) = pair
+            let out = outputs[i]
+            var text = ""
+            if note == "exists" {
+                kept += 1
+                text = "KEPT    \(r.path) → \(out) (exists; --overwrite replaces it)\n"
+            } else {
+                switch r.action {
+                case .copy:
+                    written += 1
+                    text = "\(dryRun ? "WOULD COPY" : "COPIED ") \(r.path) → \(out) (already passes; byte for byte)\n"
+                case .render:
+                    written += 1
+                    text = "\(dryRun ? "WOULD FIX" : "FIXED  ") \(r.path) → \(out)\n"
+                    for s in r.steps { text += "    - \(s)\n" }
+                    text += "    \(r.before.verdict.rawValue) → \(r.after?.verdict.rawValue ?? "?")"
+                    let gone = r.before.findings.filter { f in f.severity > .info && !(r.after?.findings.contains { $0.ruleID == f.ruleID } ?? false) }
+                    if !gone.isEmpty { text += " (repaired: \(Set(gone.map(\.ruleID)).sorted().joined(separator: ", ")))" }
+                    text += "\n"
+                case .unfixable:
+                    failed += 1
+                    text = "UNFIXABLE \(r.path): no output\n"
+                    for reason in r.reasons { text += "    ✗ \(reason)\n" }
+                }
+            }
+            Terminal.out(text)
+            lines.append(text)
+        })
+        let summary = "\n\(inputs.count) photos: \(written) \(dryRun ? "would be written" : "written"), \(kept) kept, \(failed) unfixable.\n"
+        Terminal.out(summary)
+        if let report = a.value("--report") {
+            do { try AtomicFile.write(lines.joined() + summary, to: report) } catch { throw UsageError("cannot write the report: \(error)") }
+        }
+        return failed > 0 ? .failure : .success
+    }
+
+    /// `mkdir -p` of the folder holding `path`.
+    static func makeFolders(for path: String) {
+        var i = path.startIndex
+        while let slash = path[path.index(after: i)...].firstIndex(of: "/") {
+            mkdir(String(path[..<slash]), 0o755)
+            i = slash
+        }
+    }
+}
+
+let fixHelp = """
+    usage: preflight fix PATH... --out DIR [options]
+
+    Writes a fixed copy of every photo that can be made to pass; originals are never changed.
+    Each output is re-checked with the same profile; a photo that would still fail gets no output.
+
+      --out DIR             where outputs go (same relative paths; the extension follows --format)
+      --profile NAME        profile to fix for (default: the rules file's default)
+      --rules FILE          rules file (default: the built-in rules.json)
+      --frame F             portrait (720×1280, default), landscape (1280×720), square (720×720), keep
+      --fit F               cover (crop to the frame, default) or contain (pad instead of cutting)
+      --max-bytes N         size budget (default: the profile's file_size.max_bytes)
+      --quality-floor Q     lowest JPEG quality the budget search may use (default 70)
+      --max-upscale X       most a crop may be enlarged to fill the frame (default 2)
+      --format jpeg|png     output format (default jpeg)
+      --dry-run             print what would change; write nothing
+      --overwrite           replace outputs that already exist (default: keep them)
+      --jobs N              photos in parallel (default: cores)
+      --report FILE         also write the printed report to FILE
+      --cascades DIR        folder with opencv-data's cascades
+
+    Exit codes: 0 every photo passes or was fixed, 1 some photo could not be fixed, 2 usage error.
+
+    """

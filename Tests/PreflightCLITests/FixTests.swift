@@ -1,0 +1,135 @@
+import Foundation
+import PhotoCodec
+import Testing
+
+/// `preflight fix`, end to end with the real binary.
+@Suite("preflight fix")
+struct FixTests {
+    static func temporaryFolder(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID())").path
+    }
+
+    static func sha(_ path: String) throws -> Data {
+        try Data(contentsOf: URL(fileURLWithPath: path))
+    }
+
+    static func files(in dir: String) -> [String] {
+        ((try? FileManager.default.subpathsOfDirectory(atPath: dir)) ?? []).filter {
+            var isDir: ObjCBool = false
+            return FileManager.default.fileExists(atPath: dir + "/" + $0, isDirectory: &isDir) && !isDir.boolValue
+        }.sorted()
+    }
+
+    static func header(_ path: String) throws -> PhotoHeader {
+        Probe.header(of: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+    }
+
+    @Test("fixable headshots come out 720×1280, passing, without metadata; unfixable ones get no output; originals untouched")
+    func fixesTheLabelledSet() throws {
+        let inputs = ["good-centred.jpg", "good-wide.jpg", "blurred.jpg", "no-face.jpg", "head-cut-off.jpg"]
+        let paths = inputs.map { "Fixtures/eval/" + $0 }
+        let before = try paths.map { try Self.sha(root + "/" + $0) }
+        let out = Self.temporaryFolder("fix")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try preflight(["fix", "--out", out] + paths)
+        #expect(r.status == 1, "some inputs are unfixable: \(r.stdout)")
+        #expect(try paths.map { try Self.sha(root + "/" + $0) } == before, "an original changed")
+        #expect(Self.files(in: out) == ["good-centred.jpg", "good-wide.jpg"], "\(r.stdout)")
+        for name in ["blurred.jpg", "no-face.jpg", "head-cut-off.jpg"] {
+            #expect(r.stdout.contains("UNFIXABLE Fixtures/eval/\(name)"), "\(r.stdout)")
+        }
+        #expect(r.stdout.contains("sharpness: The face is blurred"))
+        #expect(r.stdout.contains("level the eyes (turn 3°"), "good-wide's eyes are levelled: \(r.stdout)")
+        #expect(r.stdout.contains("warn → pass (repaired: background, face_centered)"), "\(r.stdout)")
+        for name in Self.files(in: out) {
+            let h = try Self.header(out + "/" + name)
+            #expect(h.format == .jpeg && h.displayWidth == 720 && h.displayHeight == 1280, "\(name): \(h)")
+            #expect(!h.hasExif && !h.hasGPS && !h.hasXMP && !h.hasComment, "\(name) carries metadata")
+        }
+        // Every output passes the same profile's check.
+        let check = try preflight(["check", out])
+        #expect(check.status == 0, "\(check.stdout)")
+        #expect(!check.stdout.contains("FAIL") && !check.stdout.contains("FIXABLE"), "\(check.stdout)")
+    }
+
+    @Test("fix is idempotent: fixing its own output copies it byte for byte")
+    func idempotent() throws {
+        let first = Self.temporaryFolder("fix1"), second = Self.temporaryFolder("fix2")
+        defer {
+            try? FileManager.default.removeItem(atPath: first)
+            try? FileManager.default.removeItem(atPath: second)
+        }
+        #expect(try preflight(["fix", "--out", first, "Fixtures/eval/good-wide.jpg"]).status == 0)
+        let again = try preflight(["fix", "--out", second, first])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("COPIED"), "\(again.stdout)")
+        #expect(try Self.sha(first + "/good-wide.jpg") == Self.sha(second + "/good-wide.jpg"))
+    }
+
+    @Test("orientation is baked in, GPS stripped, other formats converted (face rules off); a passing photo is copied")
+    func formatRepairs() throws {
+        let out = Self.temporaryFolder("fixfmt")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try preflight(["fix", "--rules", formatOnly, "--frame", "keep", "--out", out,
+                               "Fixtures/photos/fixable", "Fixtures/photos/good/baseline-600x800.jpg"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(try Self.sha(out + "/baseline-600x800.jpg") == Self.sha(root + "/Fixtures/photos/good/baseline-600x800.jpg"))
+        let rotated = try Self.header(out + "/exif-rotated-6.jpg")
+        #expect(rotated.orientation == .up && rotated.width == 600 && rotated.height == 800, "\(rotated)")
+        let gps = try Self.header(out + "/gps-location.jpg")
+        #expect(!gps.hasGPS && !gps.hasExif && !gps.hasCameraSerial)
+        for name in ["cmyk-adobe-600x600.jpg", "transparent-600x600.jpg", "sixteen-bit-600x600.jpg", "animated-apng.jpg"] {
+            let h = try Self.header(out + "/" + name)
+            #expect(h.format == .jpeg && h.colorModel != .cmyk && !h.isAnimated, "\(name): \(h)")
+        }
+        let check = try preflight(["check", "--rules", formatOnly, out])
+        #expect(check.status == 0, "\(check.stdout)")
+    }
+
+    @Test("the size budget is met by lowering quality, an impossible budget is refused, never padded")
+    func budget() throws {
+        let out = Self.temporaryFolder("fixbudget"), none = Self.temporaryFolder("fixnone")
+        defer {
+            try? FileManager.default.removeItem(atPath: out)
+            try? FileManager.default.removeItem(atPath: none)
+        }
+        let r = try preflight(["fix", "--out", out, "--max-bytes", "60000", "Fixtures/eval/good-wide.jpg"])
+        #expect(r.status == 0, "\(r.stdout)")
+        let size = try Self.sha(out + "/good-wide.jpg").count
+        #expect(size <= 60000 && size > 30000, "\(size) bytes")
+        #expect(r.stdout.contains("JPEG quality"), "\(r.stdout)")
+        let tiny = try preflight(["fix", "--out", none, "--max-bytes", "3000", "Fixtures/eval/good-wide.jpg"])
+        #expect(tiny.status == 1)
+        #expect(tiny.stdout.contains("no encoding fits 3000 bytes"), "\(tiny.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: none + "/good-wide.jpg"))
+    }
+
+    @Test("--dry-run writes nothing; existing outputs are kept unless --overwrite; no temporary files remain")
+    func dryRunAndOverwrite() throws {
+        let out = Self.temporaryFolder("fixdry")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let dry = try preflight(["fix", "--dry-run", "--out", out, "Fixtures/eval/good-wide.jpg"])
+        #expect(dry.status == 0)
+        #expect(dry.stdout.contains("WOULD FIX"), "\(dry.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try Data("placeholder".utf8).write(to: URL(fileURLWithPath: out + "/good-wide.jpg"))
+        let kept = try preflight(["fix", "--out", out, "Fixtures/eval/good-wide.jpg"])
+        #expect(kept.stdout.contains("KEPT"), "\(kept.stdout)")
+        #expect(try String(contentsOfFile: out + "/good-wide.jpg", encoding: .utf8) == "placeholder")
+        // What a killed run leaves: a temporary whose process is gone. The next run removes it.
+        try Data("partial".utf8).write(to: URL(fileURLWithPath: out + "/.preflight-2147483000-AbCdEf.tmp"))
+        let replaced = try preflight(["fix", "--overwrite", "--out", out, "Fixtures/eval/good-wide.jpg"])
+        #expect(replaced.status == 0)
+        #expect(try Self.header(out + "/good-wide.jpg").format == .jpeg)
+        #expect(Self.files(in: out) == ["good-wide.jpg"], "left behind: \(Self.files(in: out))")
+    }
+
+    @Test("usage errors exit 2: no --out, clashing outputs")
+    func usage() throws {
+        let noOut = try preflight(["fix", "Fixtures/eval/good-wide.jpg"])
+        #expect(noOut.status == 2 && noOut.stderr.contains("--out"))
+        let clash = try preflight(["fix", "--rules", formatOnly, "--out", Self.temporaryFolder("fixclash"), "Fixtures/photos/bad"])
+        #expect(clash.status == 2 && clash.stderr.contains("would both be written"), "\(clash.stderr)")
+    }
+}
