@@ -77,31 +77,40 @@ extension Raster {
     /// coordinates, y down) comes out level; same size, bilinear, samples beyond the edges clamp
     /// to the nearest edge pixel (`sourcePoint` tells where an output pixel came from).
     public func levelled(degrees: Double, cx: Double, cy: Double) -> Raster {
+        levelledRegion(degrees: degrees, cx: cx, cy: cy, x: 0, y: 0, width: width, height: height)
+    }
+
+    /// The rectangle (x, y, w, h) of `levelled(degrees:cx:cy:)`, computed without turning the
+    /// rest of the image.
+    public func levelledRegion(degrees: Double, cx: Double, cy: Double, x rx: Int, y ry: Int, width rw: Int, height rh: Int) -> Raster {
         let a = degrees * Double.pi / 180, cs = cos(a), sn = sin(a)
-        var out = [UInt8](repeating: 0, count: pixels.count)
+        var out = [UInt8](repeating: 0, count: rw * rh * channels)
         let ch = channels, w = width, h = height
+        let maxX = Double(w - 1), maxY = Double(h - 1)
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<h {
-                    let qy = Double(y) - cy
-                    for x in 0..<w {
-                        let qx = Double(x) - cx
-                        let sx = min(Double(w - 1), max(0, cx + cs * qx - sn * qy))
-                        let sy = min(Double(h - 1), max(0, cy + sn * qx + cs * qy))
-                        let ix = min(w - 2, Int(sx)), iy = min(h - 2, Int(sy))
-                        let fx = sx - Double(max(0, ix)), fy = sy - Double(max(0, iy))
-                        let x0 = max(0, ix), y0 = max(0, iy), x1 = min(w - 1, x0 + 1), y1 = min(h - 1, y0 + 1)
+                for oy in 0..<rh {
+                    let qy = Double(ry + oy) - cy
+                    for ox in 0..<rw {
+                        let qx = Double(rx + ox) - cx
+                        let sx = min(maxX, max(0, cx + cs * qx - sn * qy))
+                        let sy = min(maxY, max(0, cy + sn * qx + cs * qy))
+                        let x0 = Int(sx), y0 = Int(sy)
+                        let x1 = min(w - 1, x0 + 1), y1 = min(h - 1, y0 + 1)
+                        let fx = sx - Double(x0), fy = sy - Double(y0)
+                        let w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy
+                        let p00 = (y0 * w + x0) * ch, p10 = (y0 * w + x1) * ch, p01 = (y1 * w + x0) * ch, p11 = (y1 * w + x1) * ch
+                        let o = (oy * rw + ox) * ch
                         for c in 0..<ch {
-                            let p00 = Double(src[(y0 * w + x0) * ch + c]), p10 = Double(src[(y0 * w + x1) * ch + c])
-                            let p01 = Double(src[(y1 * w + x0) * ch + c]), p11 = Double(src[(y1 * w + x1) * ch + c])
-                            let v = (p00 * (1 - fx) + p10 * fx) * (1 - fy) + (p01 * (1 - fx) + p11 * fx) * fy
-                            dst[(y * w + x) * ch + c] = UInt8(v.rounded())
+                            let v = Double(src[p00 + c]) * w00 + Double(src[p10 + c]) * w10
+                                + Double(src[p01 + c]) * w01 + Double(src[p11 + c]) * w11
+                            dst[o + c] = UInt8(Int(v + 0.5))
                         }
                     }
                 }
             }
         }
-        return Raster(width: w, height: h, channels: ch, pixels: out)
+        return Raster(width: rw, height: rh, channels: ch, pixels: out)
     }
 
     /// Where output pixel (x, y) of `levelled(degrees:cx:cy:)` samples the source (unclamped).

@@ -28,8 +28,10 @@ public struct FaceAnalysis: Sendable {
         public var chinY: Double
     }
 
-    public var geometry: Geometry? {
-        guard let f = main else { return nil }
+    public var geometry: Geometry? { main.map(Self.geometry(of:)) }
+
+    /// The geometry of one face (box and eyes in some image's pixels).
+    public static func geometry(of f: Face) -> Geometry {
         let b = f.box
         let eyes: Point, ied: Double
         if let l = f.leftEye, let r = f.rightEye {

@@ -144,7 +144,7 @@ public struct Fixer: Sendable {
             raster = raster.rgb(over: options.background)
         }
 
-        guard let finder else {
+        guard finder != nil else {
             // Face rules off: the frame is cut from (or padded around) the photo's centre.
             let aspect: Double = options.frame.size.map { Double($0.width) / Double($0.height) } ?? Double(raster.width) / Double(raster.height)
             var w = Double(raster.width), h = Double(raster.height)
@@ -156,27 +156,31 @@ public struct Fixer: Sendable {
                    cropNote: "cut the frame from the photo's centre (face rules are off)", steps: steps, into: &result)
             return
         }
-        // The face, in full-resolution pixels.
-        var analysis = FaceAnalyzer.analyse(raster, displayWidth: raster.width, displayHeight: raster.height, finder: finder)
-        guard var g = analysis.geometry else {
-            result.reasons = ["no face was found to crop around"]
+        // The face as the check found it (display pixels = this raster's pixels).
+        guard let face = result.before.faces?.faces.first else {
+            if let angle = result.before.faces?.rotatedFaceAngle {
+                result.reasons = ["the face was found only in a copy turned \(Int(abs(angle)))°: turn the photo level "
+                                  + "(or use a straighter one), then run fix again"]
+            } else {
+                result.reasons = ["no face was found to crop around"]
+            }
             return
         }
-        // The turn that levelled the eyes (degrees, centre), so the crop can avoid the corners
-        // that have no source pixels.
+        var g = FaceAnalysis.geometry(of: face)
+        // Levelling turns the photo about the eye midpoint; the crop is then chosen in the
+        // levelled frame (eyes level, face box the same size about its turned centre), and only
+        // the crop's pixels are computed.
         var turn: (degrees: Double, cx: Double, cy: Double)?
-        if let roll = analysis.main?.rollDegrees, abs(roll) > 2 {
-            raster = raster.levelled(degrees: roll, cx: g.eyeMid.x, cy: g.eyeMid.y)
+        if let roll = face.rollDegrees, abs(roll) > 2 {
             turn = (roll, g.eyeMid.x, g.eyeMid.y)
+            let a = -roll * Double.pi / 180
+            let dx = g.box.centerX - g.eyeMid.x, dy = g.box.centerY - g.eyeMid.y
+            let c = Point(x: g.eyeMid.x + cos(a) * dx - sin(a) * dy, y: g.eyeMid.y + sin(a) * dx + cos(a) * dy)
+            g.box = Box(x: Int((c.x - Double(g.box.width) / 2).rounded()), y: Int((c.y - Double(g.box.height) / 2).rounded()),
+                        width: g.box.width, height: g.box.height)
+            g.chinY = c.y + (g.chinY - g.box.centerY)
             steps.append("level the eyes (turn \(Int(abs(roll).rounded()))° \(roll > 0 ? "anticlockwise" : "clockwise"))")
-            analysis = FaceAnalyzer.analyse(raster, displayWidth: raster.width, displayHeight: raster.height, finder: finder)
-            guard let levelled = analysis.geometry else {
-                result.reasons = ["the face is no longer found after levelling the eyes"]
-                return
-            }
-            g = levelled
         }
-
         // Shoulders-up crop: face box about 32 % of the height, eye line 42 % from the top,
         // the face centred.
         let aspect: Double = options.frame.size.map { Double($0.width) / Double($0.height) } ?? Double(raster.width) / Double(raster.height)
@@ -222,7 +226,11 @@ public struct Fixer: Sendable {
             crop = found
         }
         let cropW = max(1, Int(crop.w.rounded())), cropH = max(1, Int(crop.h.rounded()))
-        finish(raster.region(x: Int(crop.x.rounded()), y: Int(crop.y.rounded()), width: cropW, height: cropH, fill: raster.borderMean),
+        let cropX = Int(crop.x.rounded()), cropY = Int(crop.y.rounded())
+        let cropped = turn.map {
+            raster.levelledRegion(degrees: $0.degrees, cx: $0.cx, cy: $0.cy, x: cropX, y: cropY, width: cropW, height: cropH)
+        } ?? raster.region(x: cropX, y: cropY, width: cropW, height: cropH, fill: raster.borderMean)
+        finish(cropped,
                cropNote: "crop shoulders-up around the face: \(cropW)×\(cropH) at (\(Int(crop.x.rounded())), \(Int(crop.y.rounded())))"
                    + (padded ? ", padding beyond the photo's edges with its border colour" : ""),
                steps: steps, into: &result)
