@@ -75,6 +75,10 @@ enum FixCommand {
         }
         var failed = 0, written = 0, kept = 0
         var lines: [String] = []
+        var results: [(FixResult, String?)] = []
+        if options.frame == .square {
+            Terminal.err("preflight: note: HeyGen renders video only as 16:9 or 9:16; a square frame will be letterboxed\n")
+        }
         await runOrdered(count: inputs.count, width: jobs, work: { i -> (FixResult, String?) in
             let input = inputs[i]
             let out = outputs[i]
@@ -103,6 +107,7 @@ enum FixCommand {
         }, emit: { i, pair in
             let (r, note) = pair
             let out = outputs[i]
+            results.append(pair)
             var text = ""
             if note == "exists" {
                 kept += 1
@@ -120,6 +125,7 @@ enum FixCommand {
                     let gone = r.before.findings.filter { f in f.severity > .info && !(r.after?.findings.contains { $0.ruleID == f.ruleID } ?? false) }
                     if !gone.isEmpty { text += " (repaired: \(Set(gone.map(\.ruleID)).sorted().joined(separator: ", ")))" }
                     text += "\n"
+                    for (rule, was, now) in changes(r) { text += "      \(rule): \(was) → \(now)\n" }
                 case .unfixable:
                     failed += 1
                     text = "UNFIXABLE \(r.path): no output\n"
@@ -132,9 +138,44 @@ enum FixCommand {
         let summary = "\n\(inputs.count) photos: \(written) \(dryRun ? "would be written" : "written"), \(kept) kept, \(failed) unfixable.\n"
         Terminal.out(summary)
         if let report = a.value("--report") {
-            do { try AtomicFile.write(lines.joined() + summary, to: report) } catch { throw UsageError("cannot write the report: \(error)") }
+            let body = report.hasSuffix(".json")
+                ? jsonReport(results, outputs: outputs, profile: profile.name, dryRun: dryRun).pretty() + "\n"
+                : lines.joined() + summary
+            do { try AtomicFile.write(body, to: report) } catch { throw UsageError("cannot write the report: \(error)") }
         }
         return failed > 0 ? .failure : .success
+    }
+
+    /// Per rule with a warning or error before or after: (rule, before, after), "ok" for none.
+    static func changes(_ r: FixResult) -> [(String, String, String)] {
+        func worst(_ findings: [Finding]?, _ rule: String) -> String {
+            (findings ?? []).filter { $0.ruleID == rule && $0.severity > .info }.map(\.severity).max()?.rawValue ?? "ok"
+        }
+        let rules = Set((r.before.findings + (r.after?.findings ?? [])).filter { $0.severity > .info }.map(\.ruleID)).sorted()
+        return rules.map { ($0, worst(r.before.findings, $0), worst(r.after?.findings, $0)) }
+    }
+
+    /// The `--report FILE.json` document: per photo the action, output, steps, reasons and each
+    /// rule's worst severity before and after.
+    static func jsonReport(_ results: [(FixResult, String?)], outputs: [String], profile: String, dryRun: Bool) -> JSONValue {
+        let files: [JSONValue] = results.enumerated().map { i, pair in
+            let (r, note) = pair
+            let action = note == "exists" ? "kept" : r.action.rawValue
+            return [
+                "path": .string(r.path),
+                "action": .string(action),
+                "output": r.output != nil || note == "exists" ? .string(outputs[i]) : .null,
+                "steps": .array(r.steps.map(JSONValue.string)),
+                "reasons": .array(r.reasons.map(JSONValue.string)),
+                "before": .string(note == "exists" ? "unknown" : r.before.verdict.rawValue),
+                "after": r.after.map { .string($0.verdict.rawValue) } ?? .null,
+                "rules": .object(Dictionary(uniqueKeysWithValues: changes(r).map { rule, was, now in
+                    (rule, ["before": .string(was), "after": .string(now)] as JSONValue)
+                })),
+            ]
+        }
+        return ["tool": .string("preflight \(toolVersion)"), "profile": .string(profile), "dry_run": .bool(dryRun),
+                "files": .array(files)]
     }
 
     /// `mkdir -p` of the folder holding `path`.
@@ -165,7 +206,7 @@ let fixHelp = """
       --dry-run             print what would change; write nothing
       --overwrite           replace outputs that already exist (default: keep them)
       --jobs N              photos in parallel (default: cores)
-      --report FILE         also write the printed report to FILE
+      --report FILE         also write the report to FILE (JSON when FILE ends in .json)
       --cascades DIR        folder with opencv-data's cascades
 
     Exit codes: 0 every photo passes or was fixed, 1 some photo could not be fixed, 2 usage error.

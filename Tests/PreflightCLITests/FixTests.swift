@@ -31,7 +31,9 @@ struct FixTests {
         let before = try paths.map { try Self.sha(root + "/" + $0) }
         let out = Self.temporaryFolder("fix")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let r = try preflight(["fix", "--out", out] + paths)
+        let report = Self.temporaryFolder("fixreport") + ".json"
+        defer { try? FileManager.default.removeItem(atPath: report) }
+        let r = try preflight(["fix", "--out", out, "--report", report] + paths)
         #expect(r.status == 1, "some inputs are unfixable: \(r.stdout)")
         #expect(try paths.map { try Self.sha(root + "/" + $0) } == before, "an original changed")
         #expect(Self.files(in: out) == ["good-centred.jpg", "good-wide.jpg"], "\(r.stdout)")
@@ -46,6 +48,17 @@ struct FixTests {
             #expect(h.format == .jpeg && h.displayWidth == 720 && h.displayHeight == 1280, "\(name): \(h)")
             #expect(!h.hasExif && !h.hasGPS && !h.hasXMP && !h.hasComment, "\(name) carries metadata")
         }
+        // The JSON report: before → after per rule, reasons for the unfixable.
+        let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as! [String: Any]
+        let entries = doc["files"] as! [[String: Any]]
+        #expect(entries.count == inputs.count)
+        let wide = try #require(entries.first { ($0["path"] as! String).hasSuffix("good-wide.jpg") })
+        #expect(wide["action"] as? String == "render" && wide["before"] as? String == "warn" && wide["after"] as? String == "pass")
+        let centred = (wide["rules"] as! [String: [String: String]])["face_centered"]
+        #expect(centred == ["before": "warning", "after": "ok"], "\(wide)")
+        let blurred = try #require(entries.first { ($0["path"] as! String).hasSuffix("blurred.jpg") })
+        #expect(blurred["action"] as? String == "unfixable" && blurred["output"] is NSNull)
+        #expect((blurred["reasons"] as! [String]).contains { $0.hasPrefix("sharpness:") })
         // Every output passes the same profile's check.
         let check = try preflight(["check", out])
         #expect(check.status == 0, "\(check.stdout)")
