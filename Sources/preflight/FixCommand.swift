@@ -12,7 +12,7 @@ enum FixCommand {
     static func run(_ args: [String]) async throws(UsageError) -> ExitCode {
         let a = try Arguments(
             args, valueOptions: ["--out", "--profile", "--rules", "--frame", "--fit", "--max-bytes", "--quality-floor",
-                                 "--format", "--jobs", "--report", "--cascades", "--max-upscale"],
+                                 "--format", "--jobs", "--report", "--cascades", "--max-upscale", "--background"],
             flagOptions: ["--dry-run", "--overwrite", "--help", "-h"])
         if a.flag("--help") || a.flag("-h") {
             Terminal.out(fixHelp)
@@ -34,6 +34,13 @@ enum FixCommand {
         if let text = a.value("--max-upscale") {
             guard let v = Double(text), v >= 1 else { throw UsageError("--max-upscale takes a number ≥ 1, not \"\(text)\"") }
             options.maxUpscale = v
+        }
+        if let text = a.value("--background") {
+            let hex = text.hasPrefix("#") ? String(text.dropFirst()) : text
+            guard hex.count == 6, let v = UInt32(hex, radix: 16) else {
+                throw UsageError("--background takes a colour as RRGGBB (e.g. ffffff), not \"\(text)\"")
+            }
+            options.background = (UInt8(v >> 16), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF))
         }
         let jobs = try a.integer("--jobs", minimum: 1) ?? Terminal.processorCount
         let dryRun = a.flag("--dry-run"), overwrite = a.flag("--overwrite")
@@ -203,6 +210,7 @@ let fixHelp = """
       --quality-floor Q     lowest JPEG quality the budget search may use (default 70)
       --max-upscale X       most a crop may be enlarged to fill the frame (default 2)
       --format jpeg|png     output format (default jpeg)
+      --background RRGGBB   colour transparent pixels are flattened onto (default ffffff)
       --dry-run             print what would change; write nothing
       --overwrite           replace outputs that already exist (default: keep them)
       --jobs N              photos in parallel (default: cores)

@@ -97,6 +97,14 @@ struct FixTests {
         }
         let check = try preflight(["check", "--rules", formatOnly, out])
         #expect(check.status == 0, "\(check.stdout)")
+        // Transparent corners land on the chosen background colour.
+        let blue = Self.temporaryFolder("fixblue")
+        defer { try? FileManager.default.removeItem(atPath: blue) }
+        #expect(try preflight(["fix", "--rules", formatOnly, "--frame", "keep", "--background", "0000ff", "--out", blue,
+                               "Fixtures/photos/fixable/transparent-600x600.png"]).status == 0)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: blue + "/transparent-600x600.jpg")))
+        let corner = try PhotoDecoder.decode(bytes, header: Probe.header(of: bytes), minimumLongSide: .max, maxPixels: 0).raster
+        #expect(corner.pixels[0] < 30 && corner.pixels[1] < 30 && corner.pixels[2] > 220, "corner \(corner.pixels[0...2])")
     }
 
     @Test("the size budget is met by lowering quality, an impossible budget is refused, never padded")
@@ -142,6 +150,8 @@ struct FixTests {
     func usage() throws {
         let noOut = try preflight(["fix", "Fixtures/eval/good-wide.jpg"])
         #expect(noOut.status == 2 && noOut.stderr.contains("--out"))
+        let colour = try preflight(["fix", "--background", "blue", "--out", Self.temporaryFolder("fixbg"), "Fixtures/eval/good-wide.jpg"])
+        #expect(colour.status == 2 && colour.stderr.contains("RRGGBB"), "\(colour.stderr)")
         let clash = try preflight(["fix", "--rules", formatOnly, "--out", Self.temporaryFolder("fixclash"), "Fixtures/photos/bad"])
         #expect(clash.status == 2 && clash.stderr.contains("would both be written"), "\(clash.stderr)")
     }
