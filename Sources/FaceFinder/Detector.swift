@@ -37,8 +37,7 @@ extension Cascade {
     /// passed (`stageCount` when some window was accepted): how close the image came to a face.
     public func detect(in image: GrayImage, options: DetectionOptions, deepestStage: inout Int) -> [Detection] {
         let raw = detectRaw(in: image, options: options, deepestStage: &deepestStage)
-        return Grouping.group(raw, minNeighbors: options.minNeighbors, eps: 0.2)
-            .sorted { $0.box.area != $1.box.area ? $0.box.area > $1.box.area : ($0.box.y, $0.box.x) < ($1.box.y, $1.box.x) }
+        return Grouping.grouped(raw, minNeighbors: options.minNeighbors)
     }
 
     /// Every window the cascade accepts, in image coordinates, before grouping.
@@ -325,6 +324,12 @@ public enum Grouping {
         let delta = eps * Double(min(a.width, b.width) + min(a.height, b.height)) * 0.5
         return Double(abs(a.x - b.x)) <= delta && Double(abs(a.y - b.y)) <= delta
             && Double(abs(a.maxX - b.maxX)) <= delta && Double(abs(a.maxY - b.maxY)) <= delta
+    }
+
+    /// `group` with OpenCV's eps (0.2), largest first (ties by position).
+    public static func grouped(_ raw: [Box], minNeighbors: Int) -> [Detection] {
+        group(raw, minNeighbors: minNeighbors, eps: 0.2)
+            .sorted { $0.box.area != $1.box.area ? $0.box.area > $1.box.area : ($0.box.y, $0.box.x) < ($1.box.y, $1.box.x) }
     }
 
     public static func group(_ boxes: [Box], minNeighbors: Int, eps: Double) -> [Detection] {

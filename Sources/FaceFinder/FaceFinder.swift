@@ -148,16 +148,50 @@ public struct FaceFinder: Sendable {
         return retry.profiles.isEmpty && retry.rotatedFaceAngle == nil ? scene : retry
     }
 
+    /// A face whose side is under this share of the main face's is never significant (its area
+    /// is under 6 %, below `face_count`'s lowest threshold of 10 %); windows smaller than it are
+    /// not searched once a main face is verified.
+    public static let smallestSignificantSide = 0.24
+
     func find(in image: GrayImage, equalized: Bool, deepestStage: inout Int) -> FaceScene {
         let headshotSide = max(20, min(image.width, image.height) / 8)
-        let candidates = cascades.frontal.detect(
-            in: image, options: DetectionOptions(minNeighbors: 3, minSize: equalized ? headshotSide : 20),
-            deepestStage: &deepestStage)
+        let smallest = equalized ? headshotSide : 20
+        // Large windows first (a fifth of the short side and up). When they give a verified main
+        // face, the small windows are searched only down to the smallest face that could matter
+        // beside it: most of a scan's windows are small, and a headshot's face is large. Window
+        // sizes are the same ladder either way, so what is searched gives exactly the full
+        // search's detections for every face that could matter.
+        let split = max(smallest, min(image.width, image.height) / 5)
+        var raw = cascades.frontal.detectRaw(in: image, options: DetectionOptions(minNeighbors: 3, minSize: split),
+                                             deepestStage: &deepestStage)
+        var lower = smallest
+        var eyeCache: [Box: (Point?, Point?)] = [:]
+        let large = Grouping.grouped(raw, minNeighbors: 3)
+        // Judging costs an eye search per candidate: only worth it when a candidate is big enough
+        // to raise the lower bound.
+        if split > smallest, let biggest = large.first, Self.smallestSignificantSide * Double(biggest.box.width) > Double(smallest),
+           let main = judge(large, in: image, eyeCache: &eyeCache).faces.first {
+            lower = max(smallest, Int(Self.smallestSignificantSide * Double(main.box.width)))
+        }
+        if lower < split {
+            var deeper = 0
+            raw += cascades.frontal.detectRaw(in: image, options: DetectionOptions(minNeighbors: 3, minSize: lower, maxSize: split - 1),
+                                              deepestStage: &deeper)
+            deepestStage = max(deepestStage, deeper)
+        }
+        return judge(Grouping.grouped(raw, minNeighbors: 3), in: image, eyeCache: &eyeCache)
+    }
+
+    /// Eyes for every candidate, then acceptance: verified or strongly supported faces, the main
+    /// face the largest; faces nested in or overlapping it are the same face.
+    func judge(_ candidates: [Detection], in image: GrayImage, eyeCache: inout [Box: (Point?, Point?)]) -> FaceScene {
         var faces: [Face] = []
         var rejected: [Face] = []
         for c in candidates {
             var face = Face(box: c.box, neighbors: c.neighbors)
-            (face.leftEye, face.rightEye) = eyes(in: image, face: c.box)
+            let found = eyeCache[c.box] ?? eyes(in: image, face: c.box)
+            eyeCache[c.box] = found
+            (face.leftEye, face.rightEye) = found
             faces.append(face)
         }
         // Accept verified or strongly supported faces; the main face is the largest accepted.
