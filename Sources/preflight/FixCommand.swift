@@ -65,15 +65,22 @@ enum FixCommand {
             if let dot = rel.lastIndex(of: "."), !rel[dot...].contains("/") { rel = String(rel[..<dot]) }
             return (outDir.hasSuffix("/") ? String(outDir.dropLast()) : outDir) + "/" + rel + "." + ext
         }
-        // Two inputs must not write the same output (a.jpg and a.png both become a.jpg).
-        let outputs = inputs.map(outputPath)
-        var seen: [String: String] = [:]
-        for (input, out) in zip(inputs, outputs) {
-            if let other = seen[out] {
-                throw UsageError("\(other) and \(input.displayPath) would both be written to \(out)")
+        // Two inputs must not write the same output (a.jpg and a.png both become a.jpg): the
+        // first keeps the plain name, later ones keep their own extension too (a.png.jpg).
+        var names: [String] = []
+        var seen = Set<String>()
+        for input in inputs {
+            var out = outputPath(input)
+            if seen.contains(out) {
+                let base = (outDir.hasSuffix("/") ? String(outDir.dropLast()) : outDir) + "/" + input.relativePath
+                out = base + "." + ext
+                var n = 2
+                while seen.contains(out) { out = base + "-\(n)." + ext; n += 1 }
             }
-            seen[out] = input.displayPath
+            seen.insert(out)
+            names.append(out)
         }
+        let outputs = names
 
         // A run that was killed may have left temporaries (never a partial output): clear them.
         if !dryRun {

@@ -146,13 +146,32 @@ struct FixTests {
         #expect(Self.files(in: out) == ["good-wide.jpg"], "left behind: \(Self.files(in: out))")
     }
 
-    @Test("usage errors exit 2: no --out, clashing outputs")
+    @Test("inputs that would share an output name each get their own; hostile files are refused with reasons")
+    func clashesAndBadInput() throws {
+        let out = Self.temporaryFolder("fixbad")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try preflight(["fix", "--rules", formatOnly, "--frame", "keep", "--out", out, "Fixtures/photos/bad"])
+        #expect(r.status == 1)
+        for name in ["truncated.jpg", "truncated.png", "bomb-30000x30000.png", "empty.jpg", "random-bytes.jpg", "saved-error-page.jpg"] {
+            #expect(r.stdout.contains("UNFIXABLE Fixtures/photos/bad/\(name)"), "\(name): \(r.stdout)")
+        }
+        #expect(!r.stdout.contains("FIXED") && Self.files(in: out).isEmpty, "\(Self.files(in: out))")
+        // Two good photos whose names differ only in the extension.
+        let src = Self.temporaryFolder("fixsrc")
+        defer { try? FileManager.default.removeItem(atPath: src) }
+        try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: root + "/Fixtures/photos/good/rgb-640x640.png", toPath: src + "/same.png")
+        try FileManager.default.copyItem(atPath: root + "/Fixtures/photos/good/progressive-640x640.jpg", toPath: src + "/same.jpg")
+        let both = try preflight(["fix", "--rules", formatOnly, "--frame", "keep", "--out", out, src])
+        #expect(both.status == 0, "\(both.stdout)")
+        #expect(Self.files(in: out) == ["same.jpg", "same.png.jpg"], "\(Self.files(in: out))")
+    }
+
+    @Test("usage errors exit 2: no --out, a bad colour")
     func usage() throws {
         let noOut = try preflight(["fix", "Fixtures/eval/good-wide.jpg"])
         #expect(noOut.status == 2 && noOut.stderr.contains("--out"))
         let colour = try preflight(["fix", "--background", "blue", "--out", Self.temporaryFolder("fixbg"), "Fixtures/eval/good-wide.jpg"])
         #expect(colour.status == 2 && colour.stderr.contains("RRGGBB"), "\(colour.stderr)")
-        let clash = try preflight(["fix", "--rules", formatOnly, "--out", Self.temporaryFolder("fixclash"), "Fixtures/photos/bad"])
-        #expect(clash.status == 2 && clash.stderr.contains("would both be written"), "\(clash.stderr)")
     }
 }
