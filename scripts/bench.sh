@@ -19,7 +19,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 python3 -c "import cv2; cv2.CascadeClassifier" 2>/dev/null || python3 -m pip install -q "opencv-python-headless<5"
 scripts/install-deps.sh
-swift build -c release -q --static-swift-stdlib
+scripts/build-release.sh -q
 bin=.build/release
 if [ ! -f "$corpus/.complete" ]; then
   echo "synthesising $corpus/ (200 JPEG + 50 PNG; about a minute)…"

@@ -2,7 +2,7 @@
 # Installs the system libraries PhotoPreflight links against (Debian/Ubuntu). Idempotent.
 # The Swift 6 toolchain itself is expected on PATH (swift.org builds or the distribution's).
 set -euo pipefail
-packages=(libjpeg-dev libpng-dev zlib1g-dev pkg-config opencv-data)
+packages=(libjpeg-dev libpng-dev zlib1g-dev pkg-config opencv-data libcurl4)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

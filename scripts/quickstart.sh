@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift build -c release -q --static-swift-stdlib --product preflight
+scripts/build-release.sh -q
 echo "$ preflight check Fixtures/eval        # real-face photos: the labelled face and light set"
 status=0
 .build/release/preflight check Fixtures/eval || status=$?

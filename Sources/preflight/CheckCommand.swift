@@ -1,4 +1,5 @@
 import FaceFinder
+import CommandLineKit
 import PreflightKit
 
 /// `preflight check PATH...`

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import FaceFinder
 import PhotoCodec
+import CommandLineKit
 import PreflightKit
 
 /// `preflight fix PATH... --out DIR`

@@ -1,4 +1,5 @@
-let toolVersion = "0.1.0"
+import CommandLineKit
+
 
 let generalHelp = """
     preflight \(toolVersion) — checks headshot photos for talking-photo avatar services
@@ -7,10 +8,11 @@ let generalHelp = """
     USAGE
       preflight check PATH... [options]   check photos and folders against a profile
       preflight fix PATH... --out DIR     write fixed copies that pass (originals untouched)
+      preflight upload PATH...            upload photos that pass to HeyGen, each content once
       preflight rules [options]           list the rules and the profile's thresholds
       preflight --help | --version
 
-    Run `preflight help check`, `preflight help fix` or `preflight help rules` for the options.
+    Run `preflight help check`, `help fix`, `help upload` or `help rules` for the options.
 
     EXIT CODES
       0  every file passed (warnings allowed unless --strict)

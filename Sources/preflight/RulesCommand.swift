@@ -1,3 +1,4 @@
+import CommandLineKit
 import PreflightKit
 
 /// `preflight rules`: the rules, what they check, and the profile's settings.
@@ -46,19 +47,3 @@ enum RulesCommand {
     }
 }
 
-func loadConfiguration(_ path: String?) throws(UsageError) -> Configuration {
-    guard let path else { return Configuration.builtin }
-    do {
-        return try Configuration.load(path: path)
-    } catch {
-        throw UsageError(error.description)
-    }
-}
-
-func selectProfile(_ configuration: Configuration, _ name: String?) throws(UsageError) -> Profile {
-    let name = name ?? configuration.defaultProfile
-    guard let profile = configuration.profiles[name] else {
-        throw UsageError("unknown profile \"\(name)\" (profiles in \(configuration.source): \(configuration.profileNames.joined(separator: ", ")))")
-    }
-    return profile
-}

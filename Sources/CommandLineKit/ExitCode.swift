@@ -1,5 +1,5 @@
 /// The exit codes `preflight` documents.
-enum ExitCode: Int32 {
+public enum ExitCode: Int32, Sendable {
     /// Every file passed (warnings allowed unless --strict).
     case success = 0
     /// At least one file failed (or was only fixable, or warned under --strict).
@@ -9,7 +9,7 @@ enum ExitCode: Int32 {
 }
 
 /// A problem with how the tool was called: printed to stderr, exit 2.
-struct UsageError: Error {
-    var message: String
-    init(_ message: String) { self.message = message }
+public struct UsageError: Error {
+    public var message: String
+    public init(_ message: String) { self.message = message }
 }

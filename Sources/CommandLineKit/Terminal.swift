@@ -5,9 +5,9 @@ import Darwin
 #endif
 
 /// The edges that touch the terminal: output streams, colour and progress decisions.
-enum Terminal {
-    static func out(_ text: String) { write(fd: 1, text) }
-    static func err(_ text: String) { write(fd: 2, text) }
+public enum Terminal {
+    public static func out(_ text: String) { write(fd: 1, text) }
+    public static func err(_ text: String) { write(fd: 2, text) }
 
     /// Writes all of `text` to a file descriptor (unbuffered, so stdout and stderr interleave correctly).
     private static func write(fd: Int32, _ text: String) {
@@ -30,17 +30,17 @@ enum Terminal {
         bytes.removeAll()
     }
 
-    static var stdoutIsTTY: Bool { isatty(1) == 1 }
-    static var stderrIsTTY: Bool { isatty(2) == 1 }
+    public static var stdoutIsTTY: Bool { isatty(1) == 1 }
+    public static var stderrIsTTY: Bool { isatty(2) == 1 }
 
-    static func environment(_ name: String) -> String? {
+    public static func environment(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
     }
 
     /// Colour on a terminal only, never with NO_COLOR set (any value) or TERM=dumb.
-    static var colorAllowed: Bool {
+    public static var colorAllowed: Bool {
         stdoutIsTTY && environment("NO_COLOR") == nil && environment("TERM") != "dumb"
     }
 
-    static var processorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    public static var processorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }

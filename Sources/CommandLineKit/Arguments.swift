@@ -1,12 +1,12 @@
 /// A small hand-written parser: `--name value`, `--name=value`, flags, and positional arguments
 /// (everything after `--` is positional).
-struct Arguments {
-    private(set) var positional: [String] = []
+public struct Arguments {
+    public private(set) var positional: [String] = []
     private var values: [String: String] = [:]
     private var flags: Set<String> = []
 
     /// `valueOptions` take a value; `flagOptions` do not. Anything else starting with `-` is an error.
-    init(_ args: [String], valueOptions: Set<String>, flagOptions: Set<String>) throws(UsageError) {
+    public init(_ args: [String], valueOptions: Set<String>, flagOptions: Set<String>) throws(UsageError) {
         var i = 0
         var onlyPositional = false
         while i < args.count {
@@ -44,16 +44,16 @@ struct Arguments {
         }
     }
 
-    func value(_ name: String) -> String? { values[name] }
-    func flag(_ name: String) -> Bool { flags.contains(name) }
+    public func value(_ name: String) -> String? { values[name] }
+    public func flag(_ name: String) -> Bool { flags.contains(name) }
 
-    func integer(_ name: String, minimum: Int) throws(UsageError) -> Int? {
+    public func integer(_ name: String, minimum: Int) throws(UsageError) -> Int? {
         guard let text = values[name] else { return nil }
         guard let n = Int(text), n >= minimum else { throw UsageError("\(name) takes a whole number ≥ \(minimum), not \"\(text)\"") }
         return n
     }
 
-    func choice<T: RawRepresentable>(_ name: String, _ type: T.Type) throws(UsageError) -> T? where T.RawValue == String, T: CaseIterable {
+    public func choice<T: RawRepresentable>(_ name: String, _ type: T.Type) throws(UsageError) -> T? where T.RawValue == String, T: CaseIterable {
         guard let text = values[name] else { return nil }
         guard let v = T(rawValue: text) else {
             throw UsageError("\(name) takes one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(text)\"")
