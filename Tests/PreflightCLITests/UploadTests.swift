@@ -49,9 +49,14 @@ struct UploadTests {
         #expect(m[centred]?["asset_id"] as? String != nil && m[centred]?["url"] as? String != nil)
         // Again, and under a new name: nothing is uploaded.
         try FileManager.default.copyItem(atPath: dir + "/good-mirrored.jpg", toPath: dir + "/renamed.jpg")
-        let again = try upload(server, key: "key-ok", [dir])
+        let again = try upload(server, key: "key-ok", ["--format", "json", dir])
         #expect(again.status == 0)
-        #expect(!again.stdout.contains("UPLOADED") && again.stdout.contains("ALREADY"), "\(again.stdout)")
+        let doc = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as! [String: Any]
+        let files = doc["files"] as! [[String: Any]]
+        #expect(files.count == 4)
+        #expect(files.allSatisfy { $0["outcome"] as? String == "already_uploaded" }, "\(files)")
+        let renamed = try #require(files.first { ($0["path"] as! String).hasSuffix("renamed.jpg") })
+        #expect(renamed["image_key"] as? String == m[mirrored]?["image_key"] as? String)
         #expect(server.completed == [centred: 1, mirrored: 1])
         #expect(server.keysSeen.allSatisfy { $0 == "key-ok" })
         let manifestText = try String(contentsOfFile: dir + "/preflight-uploads.json", encoding: .utf8)
