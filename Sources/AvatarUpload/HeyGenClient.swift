@@ -21,6 +21,13 @@ public struct UploadError: Error, Sendable, CustomStringConvertible {
     /// Seconds the server asked to wait (Retry-After).
     public var retryAfter: Double?
     public var description: String { message }
+
+    public init(message: String, status: Int?, retryable: Bool, retryAfter: Double? = nil) {
+        self.message = message
+        self.status = status
+        self.retryable = retryable
+        self.retryAfter = retryAfter
+    }
 }
 
 /// HeyGen's asset upload and photo-avatar API, with retries (exponential backoff with jitter,

@@ -87,7 +87,9 @@ enum UploadCommand {
         // 3. Decide per photo; one upload per distinct content.
         var outcomes = [Outcome?](repeating: nil, count: inputs.count)
         var firstWithContent: [String: Int] = [:]
-        var toUpload: [(index: Int, sha: String, bytes: [UInt8], type: String)] = []
+        // Only hashes are kept here; each upload reads its file again (thousands of photos must
+        // not sit in memory at once) and checks the content did not change in between.
+        var toUpload: [(index: Int, sha: String, type: String)] = []
         for (i, r) in checks.enumerated() {
             guard r.verdict == .pass || r.verdict == .warn else {
                 let errors = r.findings.filter { $0.severity == .error }.map { "\($0.ruleID): \($0.message)" }
@@ -102,7 +104,7 @@ enum UploadCommand {
             if let entry = manifest[sha] {
                 outcomes[i] = .already(entry, sameAs: nil)
                 if createAvatar && entry.avatarID == nil && !dryRun {
-                    toUpload.append((i, sha, [], ""))  // avatar only
+                    toUpload.append((i, sha, ""))  // avatar only
                 }
                 continue
             }
@@ -113,7 +115,7 @@ enum UploadCommand {
             }
             firstWithContent[sha] = i
             let type = r.header?.format == .png ? "image/png" : "image/jpeg"
-            if dryRun { outcomes[i] = .wouldUpload(type) } else { toUpload.append((i, sha, bytes, type)) }
+            if dryRun { outcomes[i] = .wouldUpload(type) } else { toUpload.append((i, sha, type)) }
         }
 
         // 4. Upload with bounded concurrency; the manifest is rewritten after every success.
@@ -134,8 +136,12 @@ enum UploadCommand {
                         if let existing = known[job.sha] {
                             entry = existing
                         } else {
+                            guard let bytes = try? FileByteSource(path: input.path).readAll(), SHA256.hex(bytes) == job.sha else {
+                                return (job.index, .failure(UploadError(message: "the file changed or vanished while the run was going on",
+                                                                        status: nil, retryable: false)))
+                            }
                             do throws(UploadError) {
-                                let asset = try await client.uploadAsset(job.bytes, contentType: job.type)
+                                let asset = try await client.uploadAsset(bytes, contentType: job.type)
                                 entry = UploadManifest.Entry(sha256: job.sha, imageKey: asset.imageKey, assetID: asset.id, url: asset.url,
                                                              path: input.displayPath, uploadedAt: timestamp())
                             } catch {

@@ -187,3 +187,24 @@ struct RunnerTests {
         #expect(throws: (any Error).self) { try AtomicFile.write("x", to: dir + "/no/such/folder/r.txt") }
     }
 }
+
+@Suite("SHA-256")
+struct SHA256Tests {
+    @Test("FIPS 180-4 test vectors, and the same digest however the bytes are fed")
+    func vectors() {
+        #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+        #expect(SHA256.hex(million) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        var pieces = SHA256()
+        var i = 0
+        for size in [1, 63, 64, 65, 127, 3, 999_677] {
+            pieces.update(Array(million[i..<(i + size)]))
+            i += size
+        }
+        #expect(i == million.count)
+        #expect(pieces.finish().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() == SHA256.hex(million))
+    }
+}
