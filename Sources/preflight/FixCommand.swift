@@ -59,7 +59,13 @@ enum FixCommand {
             }
         }
         let fixer = Fixer(checker: Checker(profile: profile, faceFinder: finder), finder: finder, options: options)
-        let inputs = collected.inputs
+        // Outputs of an earlier run inside a folder being fixed (--out photos/fixed) are not inputs.
+        let outReal = realPath(outDir)
+        let nested = outReal.map { o in a.positional.contains { p in realPath(p).map { o.hasPrefix($0 + "/") } ?? false } } ?? false
+        let inputs = collected.inputs.filter { input in
+            guard nested, let outReal, let real = realPath(input.path) else { return true }
+            return !real.hasPrefix(outReal + "/")
+        }
         let ext = options.format == .jpeg ? "jpg" : "png"
         func outputPath(_ input: InputCollector.Input) -> String {
             var rel = input.relativePath
@@ -82,6 +88,12 @@ enum FixCommand {
             names.append(out)
         }
         let outputs = names
+        // An output must never be an original (--out pointing at the photos' own folder).
+        for (input, out) in zip(inputs, outputs) {
+            if let a = realPath(input.path), let b = realPath(out), a == b {
+                throw UsageError("\(out) would replace the original \(input.displayPath): choose an --out folder apart from the photos")
+            }
+        }
 
         // A run that was killed may have left temporaries (never a partial output): clear them.
         if !dryRun {
@@ -191,6 +203,13 @@ enum FixCommand {
         }
         return ["tool": .string("preflight \(toolVersion)"), "profile": .string(profile), "dry_run": .bool(dryRun),
                 "files": .array(files)]
+    }
+
+    /// The canonical absolute path, or nil when it does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let p = realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
     }
 
     /// `mkdir -p` of the folder holding `path`.

@@ -167,6 +167,23 @@ struct FixTests {
         #expect(Self.files(in: out) == ["same.jpg", "same.png.jpg"], "\(Self.files(in: out))")
     }
 
+    @Test("--out inside the photo folder: earlier outputs are not inputs; --out on the photos themselves is refused")
+    func outInsideInputs() throws {
+        let src = Self.temporaryFolder("fixinside")
+        defer { try? FileManager.default.removeItem(atPath: src) }
+        try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: root + "/Fixtures/eval/good-wide.jpg", toPath: src + "/good-wide.jpg")
+        for _ in 0..<2 {
+            let r = try preflight(["fix", "--out", src + "/fixed", src])
+            #expect(r.status == 0, "\(r.stdout)")
+        }
+        #expect(Self.files(in: src) == ["fixed/good-wide.jpg", "good-wide.jpg"], "\(Self.files(in: src))")
+        let before = try Self.sha(src + "/good-wide.jpg")
+        let onto = try preflight(["fix", "--overwrite", "--out", src, src + "/good-wide.jpg"])
+        #expect(onto.status == 2 && onto.stderr.contains("would replace the original"), "\(onto.stderr)")
+        #expect(try Self.sha(src + "/good-wide.jpg") == before)
+    }
+
     @Test("usage errors exit 2: no --out, a bad colour")
     func usage() throws {
         let noOut = try preflight(["fix", "Fixtures/eval/good-wide.jpg"])
