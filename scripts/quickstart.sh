@@ -11,3 +11,7 @@ echo "(exit code $status: 1 means some photos fail, as most of the set is made t
 echo
 echo "$ preflight check --rules Fixtures/format-only-rules.json Fixtures/photos   # format and decoding cases"
 .build/release/preflight check --rules Fixtures/format-only-rules.json Fixtures/photos || true
+echo
+out=$(mktemp -d)
+echo "$ preflight fix Fixtures/eval --out $out   # repaired copies of what can be repaired; originals untouched"
+.build/release/preflight fix Fixtures/eval --out "$out" || true

@@ -65,6 +65,23 @@ struct FixTests {
         #expect(!check.stdout.contains("FAIL") && !check.stdout.contains("FIXABLE"), "\(check.stdout)")
     }
 
+    @Test("a head tilted 25° is turned level; with --fit contain, missing corners are padded, not invented")
+    func tiltedHead() throws {
+        let out = Self.temporaryFolder("fixtilt")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let cover = try preflight(["fix", "--out", out, "Fixtures/eval/rotated-25.jpg"])
+        #expect(cover.status == 1 && cover.stdout.contains("not enough photo around the face"), "\(cover.stdout)")
+        let contain = try preflight(["fix", "--fit", "contain", "--out", out, "Fixtures/eval/rotated-25.jpg"])
+        #expect(contain.status == 0, "\(contain.stdout)")
+        #expect(contain.stdout.contains("turn the photo 25°") && contain.stdout.contains("frontal: error → ok"), "\(contain.stdout)")
+        let check = try preflight(["check", "--format", "json", out + "/rotated-25.jpg"])
+        #expect(check.status == 0, "\(check.stdout)")
+        let faces = try #require(((try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as! [String: Any])["files"]
+            as! [[String: Any]]).first?["faces"] as? [[String: Any]])
+        let l = faces[0]["left_eye"] as! [String: Int], r = faces[0]["right_eye"] as! [String: Int]
+        #expect(abs(l["y"]! - r["y"]!) < 20, "eyes not level: \(l) \(r)")
+    }
+
     @Test("fix is idempotent: fixing its own output copies it byte for byte")
     func idempotent() throws {
         let first = Self.temporaryFolder("fix1"), second = Self.temporaryFolder("fix2")

@@ -81,8 +81,10 @@ extension Raster {
     }
 
     /// The rectangle (x, y, w, h) of `levelled(degrees:cx:cy:)`, computed without turning the
-    /// rest of the image.
-    public func levelledRegion(degrees: Double, cx: Double, cy: Double, x rx: Int, y ry: Int, width rw: Int, height rh: Int) -> Raster {
+    /// rest of the image. With `fill`, pixels whose source lies outside the image take it
+    /// instead of the nearest edge pixel.
+    public func levelledRegion(degrees: Double, cx: Double, cy: Double, x rx: Int, y ry: Int, width rw: Int, height rh: Int,
+                               fill: [UInt8]? = nil) -> Raster {
         let a = degrees * Double.pi / 180, cs = cos(a), sn = sin(a)
         var out = [UInt8](repeating: 0, count: rw * rh * channels)
         let ch = channels, w = width, h = height
@@ -93,8 +95,12 @@ extension Raster {
                     let qy = Double(ry + oy) - cy
                     for ox in 0..<rw {
                         let qx = Double(rx + ox) - cx
-                        let sx = min(maxX, max(0, cx + cs * qx - sn * qy))
-                        let sy = min(maxY, max(0, cy + sn * qx + cs * qy))
+                        let ux = cx + cs * qx - sn * qy, uy = cy + sn * qx + cs * qy
+                        if let fill, ux < -0.5 || uy < -0.5 || ux > maxX + 0.5 || uy > maxY + 0.5 {
+                            for c in 0..<ch { dst[(oy * rw + ox) * ch + c] = fill[c] }
+                            continue
+                        }
+                        let sx = min(maxX, max(0, ux)), sy = min(maxY, max(0, uy))
                         let x0 = Int(sx), y0 = Int(sy)
                         let x1 = min(w - 1, x0 + 1), y1 = min(h - 1, y0 + 1)
                         let fx = sx - Double(x0), fy = sy - Double(y0)
