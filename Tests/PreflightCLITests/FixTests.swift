@@ -82,6 +82,36 @@ struct FixTests {
         #expect(abs(l["y"]! - r["y"]!) < 20, "eyes not level: \(l) \(r)")
     }
 
+    @Test("a Display P3 photo comes out in sRGB (outputs carry no profile); an untagged one keeps its values")
+    func colourProfiles() throws {
+        let src = Self.temporaryFolder("fixp3"), out = Self.temporaryFolder("fixp3out")
+        defer {
+            try? FileManager.default.removeItem(atPath: src)
+            try? FileManager.default.removeItem(atPath: out)
+        }
+        try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
+        let flat = Raster(width: 600, height: 800, channels: 3, pixels: [UInt8]((0..<(600 * 800)).flatMap { _ in [200, 100, 50] }))
+        let plain = try JPEGCodec.encode(flat)
+        let p3 = ColorProfile.matrixProfile(name: "Display P3", red: ColorProfile.displayP3.red,
+                                            green: ColorProfile.displayP3.green, blue: ColorProfile.displayP3.blue)
+        let tagged = ContainerEditor.jpeg(plain, insertingSegment: 0xE2, payload: Array("ICC_PROFILE\0".utf8) + [1, 1] + p3)
+        try Data(plain).write(to: URL(fileURLWithPath: src + "/plain.jpg"))
+        try Data(tagged).write(to: URL(fileURLWithPath: src + "/p3.jpg"))
+        let r = try preflight(["fix", "--rules", formatOnly, "--frame", "square", "--out", out, src])
+        #expect(r.status == 0, "\(r.stdout)")
+        #expect(r.stdout.contains("convert the colours from Display P3 to sRGB"), "\(r.stdout)")
+        func centre(_ path: String) throws -> [Int] {
+            let b = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            let raster = try PhotoDecoder.decode(b, header: Probe.header(of: b), minimumLongSide: .max, maxPixels: 0).raster
+            let i = (raster.height / 2 * raster.width + raster.width / 2) * 3
+            return (0..<3).map { Int(raster.pixels[i + $0]) }
+        }
+        let converted = try centre(out + "/p3.jpg"), kept = try centre(out + "/plain.jpg")
+        for (c, want) in [215, 93, 31].enumerated() { #expect(abs(converted[c] - want) <= 4, "P3 → sRGB \(converted)") }
+        for (c, want) in [200, 100, 50].enumerated() { #expect(abs(kept[c] - want) <= 3, "untagged \(kept)") }
+        #expect(try !Self.header(out + "/p3.jpg").hasICC)
+    }
+
     @Test("fix is idempotent: fixing its own output copies it byte for byte")
     func idempotent() throws {
         let first = Self.temporaryFolder("fix1"), second = Self.temporaryFolder("fix2")

@@ -137,6 +137,16 @@ public struct Fixer: Sendable {
             return
         }
         var steps: [String] = []
+        // Outputs carry no profile, so pixels in another colour space (Display P3 from phones,
+        // Adobe RGB) are converted to sRGB at the end.
+        var profile: ColorProfile?
+        if header.format == .jpeg, header.hasICC, let icc = ColorProfile.jpegICC(bytes) {
+            if let parsed = ColorProfile.parse(icc) {
+                if !parsed.isSRGB { profile = parsed }
+            } else {
+                steps.append("note: the embedded colour profile is not a matrix/TRC RGB profile; colours are kept as they are")
+            }
+        }
         if header.orientation != .up { steps.append("rotate the pixels upright (EXIF orientation \(header.orientation.rawValue))") }
         var raster = decoded.raster
         if raster.channels != 3 {
@@ -153,7 +163,7 @@ public struct Fixer: Sendable {
             let x = (Double(raster.width) - w) / 2, y = (Double(raster.height) - h) / 2
             finish(raster.region(x: Int(x.rounded()), y: Int(y.rounded()), width: max(1, Int(w.rounded())), height: max(1, Int(h.rounded())),
                                  fill: raster.borderMean),
-                   cropNote: "cut the frame from the photo's centre (face rules are off)", steps: steps, into: &result)
+                   cropNote: "cut the frame from the photo's centre (face rules are off)", profile: profile, steps: steps, into: &result)
             return
         }
         // The face as the check found it (display pixels = this raster's pixels).
@@ -246,11 +256,11 @@ public struct Fixer: Sendable {
         finish(cropped,
                cropNote: "crop shoulders-up around the face: \(cropW)×\(cropH) at (\(Int(crop.x.rounded())), \(Int(crop.y.rounded())))"
                    + (padded ? ", padding beyond the photo's edges with its border colour" : ""),
-               steps: steps, into: &result)
+               profile: profile, steps: steps, into: &result)
     }
 
     /// Resize the cropped pixels to the frame, encode within the budget, re-check.
-    private func finish(_ cropped: Raster, cropNote: String, steps: [String], into result: inout FixResult) {
+    private func finish(_ cropped: Raster, cropNote: String, profile: ColorProfile?, steps: [String], into result: inout FixResult) {
         var steps = steps
         let cropW = cropped.width, cropH = cropped.height
         let target = options.frame.size ?? (cropW, cropH)
@@ -265,6 +275,10 @@ public struct Fixer: Sendable {
         if target.width != cropW || target.height != cropH {
             steps.append("resize to \(target.width)×\(target.height)")
             out = out.resampled(width: target.width, height: target.height)
+        }
+        if let profile {
+            steps.append("convert the colours from \(profile.name) to sRGB")
+            out = profile.convertToSRGB(out)
         }
 
         // Encode within the budget (2 % margin): the best quality that fits, then smaller sizes.
