@@ -146,6 +146,8 @@ public struct Fixer: Sendable {
             } else {
                 steps.append("note: the embedded colour profile is not a matrix/TRC RGB profile; colours are kept as they are")
             }
+        } else if header.format == .png, header.hasICC {
+            steps.append("note: the PNG's colour profile (iCCP) is not converted; colours are kept as they are")
         }
         if header.orientation != .up { steps.append("rotate the pixels upright (EXIF orientation \(header.orientation.rawValue))") }
         var raster = decoded.raster
