@@ -80,6 +80,10 @@ struct FixTests {
             as! [[String: Any]]).first?["faces"] as? [[String: Any]])
         let l = faces[0]["left_eye"] as! [String: Int], r = faces[0]["right_eye"] as! [String: Int]
         #expect(abs(l["y"]! - r["y"]!) < 20, "eyes not level: \(l) \(r)")
+        // An off-centre face with no room to crop around: refused by cover, padded by contain.
+        #expect(try preflight(["fix", "--out", out, "Fixtures/eval/off-centre.jpg"]).status == 1)
+        let padded = try preflight(["fix", "--fit", "contain", "--out", out, "Fixtures/eval/off-centre.jpg"])
+        #expect(padded.status == 0 && padded.stdout.contains("face_centered: error → ok"), "\(padded.stdout)")
     }
 
     @Test("a Display P3 photo comes out in sRGB (outputs carry no profile); an untagged one keeps its values")

@@ -106,8 +106,11 @@ public struct Fixer: Sendable {
         let before = checker.check(bytes: bytes, path: path)
         var result = FixResult(path: path, action: .unfixable, steps: [], reasons: [], before: before, after: nil, output: nil)
         result.outputPath = outputPath
-        // Errors fix cannot repair need another photo.
-        let hopeless = before.findings.filter { $0.severity == .error && !$0.fixable }
+        // Errors fix cannot repair need another photo. (An off-centre face without room to crop
+        // around is repairable by padding, with --fit contain.)
+        let hopeless = before.findings.filter {
+            $0.severity == .error && !$0.fixable && !(options.fit == .contain && $0.ruleID == "face_centered")
+        }
         if !hopeless.isEmpty {
             result.reasons = hopeless.map { "\($0.ruleID): \($0.message)" }
             return result
@@ -229,7 +232,7 @@ public struct Fixer: Sendable {
             }
             var found: (x: Double, y: Double, w: Double, h: Double)?
             // The crop must also leave what the rules ask for: at most 45 % of the height for
-            // the face box (framing fails a close-up at 55 %), and a side margin of 1.1 inter-eye
+            // the face box (framing fails a close-up at 55 %), and a side margin of 1.0 inter-eye
             // distances beyond each eye (face_cut_off fails under 0.9).
             search: while Double(g.box.height) / h <= 0.45 {
                 let w = h * aspect
@@ -237,7 +240,7 @@ public struct Fixer: Sendable {
                     for dx in [0, -0.02, 0.02, -0.04, 0.04] {
                         let x = g.eyeMid.x - w / 2 + dx * w, y = g.eyeMid.y - f * h
                         let margin = min(g.eyeMid.x - g.ied / 2 - x, x + w - (g.eyeMid.x + g.ied / 2))
-                        if margin >= 1.1 * g.ied && fits(x, y, w, h) { found = (x, y, w, h); break search }
+                        if margin >= 1.0 * g.ied && fits(x, y, w, h) { found = (x, y, w, h); break search }
                     }
                 }
                 h *= 0.97
