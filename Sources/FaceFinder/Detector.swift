@@ -190,7 +190,17 @@ struct HaarPlan {
             CompiledStage(threshold: $0.threshold - Cascade.thresholdEpsilon, first: Int32($0.firstTree),
                           end: Int32($0.firstTree + $0.treeCount))
         }
+        // OpenCV's tree cascades (frontalface_alt2) have two nodes per tree: the root leads to
+        // leaf 0 or to node 1, which leads to leaf 1 or 2. Evaluating both nodes and selecting
+        // avoids a hard-to-predict branch per tree.
+        pairTrees = c.trees.enumerated().allSatisfy { i, t in
+            let a = Int(t.firstNode)
+            guard a == 2 * i, a + 1 < nodes.count, t.firstLeaf == Int32(3 * i) else { return false }
+            let n0 = nodes[a], n1 = nodes[a + 1]
+            return ((n0.left == 0 && n0.right == 1) || (n0.left == 1 && n0.right == 0)) && n1.left == -1 && n1.right == -2
+        }
     }
+    var pairTrees = false
 
     /// Runs `body` with raw pointers to the compiled arrays (valid only inside it).
     func withKernel<R>(_ body: (Kernel) -> R) -> R {
@@ -199,7 +209,7 @@ struct HaarPlan {
                 leaves.withUnsafeBufferPointer { l in
                     stages.withUnsafeBufferPointer { st in
                         body(Kernel(nodes: n.baseAddress!, trees: t.baseAddress!, leaves: l.baseAddress!,
-                                    stages: st.baseAddress!, stageCount: st.count))
+                                    stages: st.baseAddress!, stageCount: st.count, pairTrees: pairTrees))
                     }
                 }
             }
@@ -212,6 +222,15 @@ struct HaarPlan {
         let leaves: UnsafePointer<Float>
         let stages: UnsafePointer<CompiledStage>
         let stageCount: Int
+        let pairTrees: Bool
+
+        @inline(__always)
+        static func value(_ n: UnsafePointer<CompiledNode>, _ sum: UnsafePointer<UInt32>, _ tilted: UnsafePointer<UInt32>) -> Float {
+            let table = n.pointee.tilted ? tilted : sum
+            var v = n.pointee.w0 * Kernel.rect(table, n.pointee.o0) + n.pointee.w1 * Kernel.rect(table, n.pointee.o1)
+            if n.pointee.threeRects { v += n.pointee.w2 * Kernel.rect(table, n.pointee.o2) }
+            return v
+        }
 
         @inline(__always)
         static func rect(_ t: UnsafePointer<UInt32>, _ o: (Int32, Int32, Int32, Int32)) -> Float {
@@ -222,6 +241,7 @@ struct HaarPlan {
         /// point at the window's top-left corner in their tables.
         @inline(__always)
         func run(sum: UnsafePointer<UInt32>, tilted: UnsafePointer<UInt32>, inverseNorm: Float) -> Int {
+            if pairTrees { return runPairs(sum: sum, tilted: tilted, inverseNorm: inverseNorm) }
             var si = 0
             while si < stageCount {
                 let stage = stages[si]
@@ -239,6 +259,29 @@ struct HaarPlan {
                         idx = v * inverseNorm < n.pointee.threshold ? n.pointee.left : n.pointee.right
                     } while idx > 0
                     total += leaves[Int(tree.firstLeaf &- idx)]
+                    t &+= 1
+                }
+                if total < stage.threshold { return -si }
+                si &+= 1
+            }
+            return 1
+        }
+
+        /// `run` for two-node trees: both nodes evaluated, the leaf selected without a branch.
+        @inline(__always)
+        func runPairs(sum: UnsafePointer<UInt32>, tilted: UnsafePointer<UInt32>, inverseNorm: Float) -> Int {
+            var si = 0
+            while si < stageCount {
+                let stage = stages[si]
+                var total: Float = 0
+                var t = Int(stage.first)
+                let end = Int(stage.end)
+                while t < end {
+                    let n0 = nodes + 2 * t, n1 = n0 + 1
+                    let c0 = Kernel.value(n0, sum, tilted) * inverseNorm < n0.pointee.threshold ? n0.pointee.left : n0.pointee.right
+                    let c1 = Kernel.value(n1, sum, tilted) * inverseNorm < n1.pointee.threshold ? n1.pointee.left : n1.pointee.right
+                    // c0 is 0 (leaf 0) or 1 (node 1, whose c1 is −1 or −2: leaf 1 or 2).
+                    total += leaves[3 * t + Int(c0 &* -c1)]
                     t &+= 1
                 }
                 if total < stage.threshold { return -si }
