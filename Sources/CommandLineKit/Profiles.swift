@@ -1,3 +1,4 @@
+import FaceFinder
 import PreflightKit
 
 /// The rules file given with --rules (or the built-in one).
@@ -16,4 +17,25 @@ public func selectProfile(_ configuration: Configuration, _ name: String?) throw
         throw UsageError("unknown profile \"\(name)\" (profiles in \(configuration.source): \(configuration.profileNames.joined(separator: ", ")))")
     }
     return profile
+}
+
+/// The files the paths name (folders walked); a path that does not exist is a usage error.
+public func collectInputs(_ paths: [String]) throws(UsageError) -> InputCollector.Collected {
+    let collected = InputCollector().collect(paths)
+    if !collected.missing.isEmpty {
+        throw UsageError(collected.missing.map { "no such file or folder: \($0)" }.joined(separator: "\n"))
+    }
+    return collected
+}
+
+/// The face finder, when the profile's rules need faces: cascades parsed once, shared by every
+/// worker. Missing data is a setup error (exit 2), never a silent skip of the face rules.
+public func faceFinder(for profile: Profile, headerOnly: Bool = false, cascades: String?,
+                       hint: String = "") throws(UsageError) -> FaceFinder? {
+    guard Checker(profile: profile, headerOnly: headerOnly).needsFaces else { return nil }
+    do {
+        return FaceFinder(cascades: try CascadeSet.load(explicitDirectory: cascades))
+    } catch {
+        throw UsageError("\(error.message)\n  (looked in: \(error.path))" + (hint.isEmpty ? "" : "\n  " + hint))
+    }
 }

@@ -241,7 +241,6 @@ struct HaarPlan {
         /// point at the window's top-left corner in their tables.
         @inline(__always)
         func run(sum: UnsafePointer<UInt32>, tilted: UnsafePointer<UInt32>, inverseNorm: Float) -> Int {
-            if pairTrees { return runPairs(sum: sum, tilted: tilted, inverseNorm: inverseNorm) }
             var si = 0
             while si < stageCount {
                 let stage = stages[si]
@@ -249,39 +248,22 @@ struct HaarPlan {
                 var t = Int(stage.first)
                 let end = Int(stage.end)
                 while t < end {
-                    let tree = trees[t]
-                    var idx: Int32 = 0
-                    repeat {
-                        let n = nodes + Int(tree.firstNode &+ idx)
-                        let table = n.pointee.tilted ? tilted : sum
-                        var v = n.pointee.w0 * Kernel.rect(table, n.pointee.o0) + n.pointee.w1 * Kernel.rect(table, n.pointee.o1)
-                        if n.pointee.threeRects { v += n.pointee.w2 * Kernel.rect(table, n.pointee.o2) }
-                        idx = v * inverseNorm < n.pointee.threshold ? n.pointee.left : n.pointee.right
-                    } while idx > 0
-                    total += leaves[Int(tree.firstLeaf &- idx)]
-                    t &+= 1
-                }
-                if total < stage.threshold { return -si }
-                si &+= 1
-            }
-            return 1
-        }
-
-        /// `run` for two-node trees: both nodes evaluated, the leaf selected without a branch.
-        @inline(__always)
-        func runPairs(sum: UnsafePointer<UInt32>, tilted: UnsafePointer<UInt32>, inverseNorm: Float) -> Int {
-            var si = 0
-            while si < stageCount {
-                let stage = stages[si]
-                var total: Float = 0
-                var t = Int(stage.first)
-                let end = Int(stage.end)
-                while t < end {
-                    let n0 = nodes + 2 * t, n1 = n0 + 1
-                    let c0 = Kernel.value(n0, sum, tilted) * inverseNorm < n0.pointee.threshold ? n0.pointee.left : n0.pointee.right
-                    let c1 = Kernel.value(n1, sum, tilted) * inverseNorm < n1.pointee.threshold ? n1.pointee.left : n1.pointee.right
-                    // c0 is 0 (leaf 0) or 1 (node 1, whose c1 is −1 or −2: leaf 1 or 2).
-                    total += leaves[3 * t + Int(c0 &* -c1)]
+                    if pairTrees {
+                        // Both nodes evaluated, the leaf selected without a branch: c0 is 0 (leaf 0)
+                        // or 1 (node 1, whose c1 is −1 or −2: leaf 1 or 2).
+                        let n0 = nodes + 2 * t, n1 = n0 + 1
+                        let c0 = Kernel.value(n0, sum, tilted) * inverseNorm < n0.pointee.threshold ? n0.pointee.left : n0.pointee.right
+                        let c1 = Kernel.value(n1, sum, tilted) * inverseNorm < n1.pointee.threshold ? n1.pointee.left : n1.pointee.right
+                        total += leaves[3 * t + Int(c0 &* -c1)]
+                    } else {
+                        let tree = trees[t]
+                        var idx: Int32 = 0
+                        repeat {
+                            let n = nodes + Int(tree.firstNode &+ idx)
+                            idx = Kernel.value(n, sum, tilted) * inverseNorm < n.pointee.threshold ? n.pointee.left : n.pointee.right
+                        } while idx > 0
+                        total += leaves[Int(tree.firstLeaf &- idx)]
+                    }
                     t &+= 1
                 }
                 if total < stage.threshold { return -si }

@@ -49,26 +49,21 @@ enum UploadCommand {
         let backoff = getenv("PREFLIGHT_BACKOFF_MS").flatMap { Double(String(cString: $0)) }.map { $0 / 1000 } ?? 1
         let pollInterval = getenv("PREFLIGHT_POLL_MS").flatMap { Double(String(cString: $0)) }.map { $0 / 1000 } ?? 5
 
-        let collected = InputCollector().collect(a.positional)
-        if !collected.missing.isEmpty {
-            throw UsageError(collected.missing.map { "no such file or folder: \($0)" }.joined(separator: "\n"))
-        }
+        let collected = try collectInputs(a.positional)
         let inputs = collected.inputs
         let manifestPath = a.value("--manifest") ?? commonRoot(a.positional) + "/preflight-uploads.json"
 
         // 1. Check every photo with the profile.
-        var finder: FaceFinder?
-        if Checker(profile: profile).needsFaces {
-            do {
-                finder = FaceFinder(cascades: try CascadeSet.load(explicitDirectory: a.value("--cascades")))
-            } catch {
-                throw UsageError("\(error.message)\n  (looked in: \(error.path))")
-            }
-        }
+        let finder = try faceFinder(for: profile, cascades: a.value("--cascades"))
         let checker = Checker(profile: profile, faceFinder: finder)
-        var checks: [FileResult] = []
-        await runOrdered(count: inputs.count, width: Terminal.processorCount, work: { i in
-            checker.check(path: inputs[i].path, displayPath: inputs[i].displayPath)
+        // Each file is read once here; those that pass are hashed in the same parallel pass.
+        var checks: [(result: FileResult, sha: String?)] = []
+        await runOrdered(count: inputs.count, width: Terminal.processorCount, work: { i -> (result: FileResult, sha: String?) in
+            guard let bytes = try? FileByteSource(path: inputs[i].path).readAll() else {
+                return (checker.check(path: inputs[i].path, displayPath: inputs[i].displayPath), nil)
+            }
+            let r = checker.check(bytes: bytes, path: inputs[i].displayPath)
+            return (r, r.verdict == .pass || r.verdict == .warn ? SHA256.hex(bytes) : nil)
         }, emit: { _, r in checks.append(r) })
 
         // 2. The manifest, locked for the whole run.
@@ -90,17 +85,12 @@ enum UploadCommand {
         // Only hashes are kept here; each upload reads its file again (thousands of photos must
         // not sit in memory at once) and checks the content did not change in between.
         var toUpload: [(index: Int, sha: String, type: String)] = []
-        for (i, r) in checks.enumerated() {
-            guard r.verdict == .pass || r.verdict == .warn else {
+        for (i, (r, hash)) in checks.enumerated() {
+            guard let sha = hash else {
                 let errors = r.findings.filter { $0.severity == .error }.map { "\($0.ruleID): \($0.message)" }
                 outcomes[i] = .refused(errors.isEmpty ? ["fails the profile's checks"] : errors)
                 continue
             }
-            guard let bytes = try? FileByteSource(path: inputs[i].path).readAll() else {
-                outcomes[i] = .failed("the file cannot be read")
-                continue
-            }
-            let sha = SHA256.hex(bytes)
             if let entry = manifest[sha] {
                 outcomes[i] = .already(entry, sameAs: nil)
                 if createAvatar && entry.avatarID == nil && !dryRun {

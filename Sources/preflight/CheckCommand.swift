@@ -20,10 +20,7 @@ enum CheckCommand {
         let strict = a.flag("--strict"), quiet = a.flag("--quiet"), headerOnly = a.flag("--header-only")
         guard !a.positional.isEmpty else { throw UsageError("check needs at least one file or folder (see preflight help check)") }
 
-        let collected = InputCollector().collect(a.positional)
-        if !collected.missing.isEmpty {
-            throw UsageError(collected.missing.map { "no such file or folder: \($0)" }.joined(separator: "\n"))
-        }
+        let collected = try collectInputs(a.positional)
         if collected.inputs.isEmpty {
             Terminal.err("preflight: no photos found in \(a.positional.joined(separator: ", "))"
                          + (collected.skipped.isEmpty ? "" : " (\(collected.skipped.count) other files skipped)") + "\n")
@@ -31,15 +28,8 @@ enum CheckCommand {
 
         // Face rules need the cascade files: parsed once here, shared by every worker. Missing
         // data is a setup error (exit 2), never a silent skip of the face rules.
-        var finder: FaceFinder?
-        if Checker(profile: profile, headerOnly: headerOnly).needsFaces {
-            do {
-                finder = FaceFinder(cascades: try CascadeSet.load(explicitDirectory: a.value("--cascades")))
-            } catch {
-                throw UsageError("\(error.message)\n  (looked in: \(error.path))\n"
-                                 + "  Or turn the face rules off in a rules file, or use --header-only.")
-            }
-        }
+        let finder = try faceFinder(for: profile, headerOnly: headerOnly, cascades: a.value("--cascades"),
+                                    hint: "Or turn the face rules off in a rules file, or use --header-only.")
         let debugDir = a.value("--debug-dir")
         if let debugDir, !DebugImage.prepare(directory: debugDir) {
             throw UsageError("cannot create the debug folder \(debugDir)")

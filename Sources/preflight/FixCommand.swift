@@ -46,18 +46,8 @@ enum FixCommand {
         let jobs = try a.integer("--jobs", minimum: 1) ?? Terminal.processorCount
         let dryRun = a.flag("--dry-run"), overwrite = a.flag("--overwrite")
 
-        let collected = InputCollector().collect(a.positional)
-        if !collected.missing.isEmpty {
-            throw UsageError(collected.missing.map { "no such file or folder: \($0)" }.joined(separator: "\n"))
-        }
-        var finder: FaceFinder?
-        if Checker(profile: profile).needsFaces {
-            do {
-                finder = FaceFinder(cascades: try CascadeSet.load(explicitDirectory: a.value("--cascades")))
-            } catch {
-                throw UsageError("\(error.message)\n  (looked in: \(error.path))")
-            }
-        }
+        let collected = try collectInputs(a.positional)
+        let finder = try faceFinder(for: profile, cascades: a.value("--cascades"))
         let fixer = Fixer(checker: Checker(profile: profile, faceFinder: finder), finder: finder, options: options)
         // Outputs of an earlier run inside a folder being fixed (--out photos/fixed) are not inputs.
         let outReal = realPath(outDir)
@@ -121,7 +111,7 @@ enum FixCommand {
             }
             let result = fixer.fix(bytes: bytes, path: input.displayPath, outputPath: out)
             guard !dryRun, let output = result.output else { return (result, nil) }
-            makeFolders(for: out)
+            if let slash = out.lastIndex(of: "/") { AtomicFile.makeFolders(String(out[..<slash])) }
             do {
                 try AtomicFile.write(output, to: out)
                 return (result, nil)
@@ -212,14 +202,6 @@ enum FixCommand {
         return String(cString: p)
     }
 
-    /// `mkdir -p` of the folder holding `path`.
-    static func makeFolders(for path: String) {
-        var i = path.startIndex
-        while let slash = path[path.index(after: i)...].firstIndex(of: "/") {
-            mkdir(String(path[..<slash]), 0o755)
-            i = slash
-        }
-    }
 }
 
 let fixHelp = """

@@ -17,13 +17,7 @@ import PhotoCodec
 public enum DebugImage {
     /// Creates the folder (and parents). False when it cannot be made.
     public static func prepare(directory: String) -> Bool {
-        var path = ""
-        for part in directory.split(separator: "/", omittingEmptySubsequences: false) {
-            path += (path.isEmpty && part.isEmpty) ? "/" : (path.isEmpty || path == "/" ? "" : "/") + part
-            if !path.isEmpty { mkdir(path, 0o755) }
-        }
-        var info = stat()
-        return stat(directory, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        AtomicFile.makeFolders(directory)
     }
 
     /// The debug file name for a reported path: separators become "__".

@@ -41,6 +41,18 @@ public enum AtomicFile {
         }
     }
 
+    /// `mkdir -p`: creates `directory` and its parents. False when it is not a folder afterwards.
+    @discardableResult
+    public static func makeFolders(_ directory: String) -> Bool {
+        var path = ""
+        for part in directory.split(separator: "/", omittingEmptySubsequences: false) {
+            path += (path.isEmpty && part.isEmpty) ? "/" : (path.isEmpty || path == "/" ? "" : "/") + part
+            if !path.isEmpty { mkdir(path, 0o755) }
+        }
+        var info = stat()
+        return stat(directory, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
     /// Deletes temporaries that a killed run left below `folder` (`.preflight-PID-XXXXXX.tmp`
     /// whose process no longer exists). Returns how many were removed.
     @discardableResult
