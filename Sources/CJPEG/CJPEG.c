@@ -83,10 +83,17 @@ static int pp_space(J_COLOR_SPACE space) {
 
 int pp_jpeg_decode(const unsigned char *data, size_t size, int scale_denom,
                    unsigned long long max_pixels, int max_scans, pp_jpeg_decoded *out) {
+    return pp_jpeg_decode_region(data, size, scale_denom, 0, 0, -1, -1, max_pixels, max_scans, out);
+}
+
+int pp_jpeg_decode_region(const unsigned char *data, size_t size, int scale_denom,
+                          int region_x, int region_y, int region_width, int region_height,
+                          unsigned long long max_pixels, int max_scans, pp_jpeg_decoded *out) {
     struct jpeg_decompress_struct cinfo;
     pp_error_mgr err;
     pp_progress_mgr progress;
     JSAMPROW row[1];
+    unsigned char *volatile span = NULL; /* one widened row, when the region is narrower */
 
     memset(out, 0, sizeof(*out));
     memset(&cinfo, 0, sizeof(cinfo));
@@ -108,6 +115,7 @@ int pp_jpeg_decode(const unsigned char *data, size_t size, int scale_denom,
         memcpy(out->first_warning, err.first_warning, sizeof(out->first_warning));
         free(out->pixels);
         out->pixels = NULL;
+        free(span);
         jpeg_destroy_decompress(&cinfo);
         return out->code;
     }
@@ -147,24 +155,72 @@ int pp_jpeg_decode(const unsigned char *data, size_t size, int scale_denom,
         return out->code;
     }
 
+    /* The whole image, or the requested rectangle clamped to it. */
+    JDIMENSION full_width = cinfo.output_width, full_height = cinfo.output_height;
+    JDIMENSION rx = 0, ry = 0, rw = full_width, rh = full_height;
+    if (region_width >= 0 && region_height >= 0) {
+        long x0 = region_x < 0 ? 0 : region_x, y0 = region_y < 0 ? 0 : region_y;
+        long x1 = (long)region_x + region_width, y1 = (long)region_y + region_height;
+        if (x1 > (long)full_width) x1 = full_width;
+        if (y1 > (long)full_height) y1 = full_height;
+        if (x1 <= x0 || y1 <= y0) {
+            snprintf(out->message, sizeof(out->message), "the region lies outside the %u x %u image",
+                     full_width, full_height);
+            out->code = PP_JPEG_ERROR;
+            jpeg_destroy_decompress(&cinfo);
+            return out->code;
+        }
+        rx = (JDIMENSION)x0; ry = (JDIMENSION)y0; rw = (JDIMENSION)(x1 - x0); rh = (JDIMENSION)(y1 - y0);
+    }
+
     jpeg_start_decompress(&cinfo);
-    size_t stride = (size_t)cinfo.output_width * (size_t)cinfo.output_components;
-    out->pixel_bytes = stride * cinfo.output_height;
+    int components = cinfo.output_components;
+    /* Only the columns of the region go through the inverse DCT and colour conversion
+       (libjpeg-turbo widens the span to whole iMCUs), rows above it are skipped without them,
+       and decoding stops after its last row. */
+    JDIMENSION span_x = 0, span_width = full_width;
+    if (rw < full_width) {
+        span_x = rx;
+        span_width = rw;
+        jpeg_crop_scanline(&cinfo, &span_x, &span_width);
+    }
+    if (span_width != rw) {
+        span = malloc((size_t)span_width * (size_t)components);
+        if (!span) {
+            snprintf(out->message, sizeof(out->message), "out of memory for one row");
+            out->code = PP_JPEG_NO_MEMORY;
+            jpeg_destroy_decompress(&cinfo);
+            return out->code;
+        }
+    }
+    size_t stride = (size_t)rw * (size_t)components;
+    out->pixel_bytes = stride * rh;
     out->pixels = malloc(out->pixel_bytes > 0 ? out->pixel_bytes : 1);
     if (!out->pixels) {
         snprintf(out->message, sizeof(out->message), "out of memory for %zu bytes", out->pixel_bytes);
         out->code = PP_JPEG_NO_MEMORY;
+        free(span);
+        span = NULL;
         jpeg_destroy_decompress(&cinfo);
         return out->code;
     }
-    while (cinfo.output_scanline < cinfo.output_height) {
-        row[0] = out->pixels + stride * cinfo.output_scanline;
+    if (ry > 0) jpeg_skip_scanlines(&cinfo, ry);
+    for (JDIMENSION y = 0; y < rh && cinfo.output_scanline < full_height; y++) {
+        unsigned char *target = out->pixels + stride * y;
+        row[0] = span ? span : target;
         jpeg_read_scanlines(&cinfo, row, 1);
+        if (span) memcpy(target, span + (size_t)(rx - span_x) * components, stride);
     }
-    jpeg_finish_decompress(&cinfo);
+    free(span);
+    span = NULL;
+    if (cinfo.output_scanline < cinfo.output_height) {
+        jpeg_abort_decompress(&cinfo);
+    } else {
+        jpeg_finish_decompress(&cinfo);
+    }
 
-    out->width = (int)cinfo.output_width;
-    out->height = (int)cinfo.output_height;
+    out->width = (int)rw;
+    out->height = (int)rh;
     out->components = cinfo.output_components;
     out->warning_count = err.warning_count;
     out->damaged = err.damaged;

@@ -150,4 +150,74 @@ struct DecodeTests {
         let lossless = try PNGCodec.decode(try PNGCodec.encode(r)).raster == r
         #expect(lossless)
     }
+
+    /// A busy RGB picture (so chroma upsampling has something to smear), `width`×`height`.
+    static func busy(width: Int, height: Int) -> Raster {
+        var p: [UInt8] = []
+        p.reserveCapacity(width * height * 3)
+        var state: UInt32 = 12345
+        for y in 0..<height {
+            for x in 0..<width {
+                state = state &* 1_664_525 &+ 1_013_904_223
+                p += [UInt8(truncatingIfNeeded: x * 5 + Int(state >> 28)), UInt8(truncatingIfNeeded: y * 3 + x), UInt8(truncatingIfNeeded: state >> 24)]
+            }
+        }
+        return Raster(width: width, height: height, channels: 3, pixels: p)
+    }
+
+    @Test("a region decode equals that rectangle of a whole decode, in every orientation",
+          arguments: Orientation.allCases, [false, true])
+    func regionDecode(_ o: Orientation, progressive: Bool) throws {
+        var options = JPEGCodec.EncodeOptions()
+        options.progressive = progressive
+        // 203×157: neither side a multiple of the 16-pixel MCU.
+        let stored = try JPEGCodec.encode(Self.busy(width: 203, height: 157), options: options)
+        let file = ContainerEditor.jpeg(stored, insertingExif: ContainerEditor.exif(orientation: o.rawValue))
+        let header = Probe.header(of: file)
+        #expect(header.orientation == o)
+        let whole = try PhotoDecoder.decode(file, header: header, minimumLongSide: .max, maxPixels: 0).raster
+        let (dw, dh) = (whole.width, whole.height)
+        let rects = [PixelRect(x: 0, y: 0, width: dw, height: dh), PixelRect(x: 37, y: 21, width: 61, height: 45),
+                     PixelRect(x: 0, y: 0, width: 17, height: 9), PixelRect(x: dw - 30, y: dh - 33, width: 30, height: 33),
+                     PixelRect(x: 1, y: dh / 2, width: dw - 2, height: 1), PixelRect(x: 50, y: 3, width: 1, height: dh - 4)]
+        for r in rects {
+            let region = try PhotoDecoder.decode(file, header: header, region: r, maxPixels: 0).raster
+            let expected = whole.region(x: r.x, y: r.y, width: r.width, height: r.height, fill: [0, 0, 0])
+            #expect(region == expected, "orientation \(o.rawValue), \(r)")
+        }
+        // A rectangle reaching beyond the photo is clamped to it.
+        let clamped = try PhotoDecoder.decode(file, header: header, region: PixelRect(x: -5, y: -5, width: 20, height: 20), maxPixels: 0).raster
+        #expect(clamped.width == 15 && clamped.height == 15)
+        #expect(throws: CodecError.self) {
+            try PhotoDecoder.decode(file, header: header, region: PixelRect(x: dw + 1, y: 0, width: 5, height: 5), maxPixels: 0)
+        }
+    }
+
+    @Test("region decodes of grey and CMYK JPEGs match whole decodes", arguments: ["good/greyscale-600x600.jpg", "fixable/cmyk-adobe-600x600.jpg"])
+    func regionDecodeOtherSpaces(_ name: String) throws {
+        let file = try bytes(name)
+        let header = Probe.header(of: file)
+        let whole = try PhotoDecoder.decode(file, header: header, minimumLongSide: .max, maxPixels: 0).raster
+        let r = PixelRect(x: 123, y: 77, width: 301, height: 250)
+        let region = try PhotoDecoder.decode(file, header: header, region: r, maxPixels: 0).raster
+        #expect(region == whole.region(x: r.x, y: r.y, width: r.width, height: r.height, fill: [UInt8](repeating: 0, count: whole.channels)))
+    }
+
+    @Test("the fast orientation transform matches the per-pixel definition", arguments: Orientation.allCases)
+    func orientedMatchesDefinition(_ o: Orientation) {
+        for channels in [1, 3, 4] {
+            let (w, h) = (7, 5)
+            let r = Raster(width: w, height: h, channels: channels, pixels: (0..<(w * h * channels)).map { UInt8($0 % 251) })
+            let turned = r.oriented(o)
+            #expect(turned.width == (o.swapsDimensions ? h : w))
+            var ok = true
+            for y in 0..<turned.height {
+                for x in 0..<turned.width {
+                    let s = o.storedPoint(x: x, y: y, width: w, height: h)
+                    if Array(turned[x, y]) != Array(r[s.x, s.y]) { ok = false }
+                }
+            }
+            #expect(ok, "orientation \(o.rawValue), \(channels) channels")
+        }
+    }
 }

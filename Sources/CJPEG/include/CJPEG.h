@@ -34,6 +34,13 @@ typedef struct {
 int pp_jpeg_decode(const unsigned char *data, size_t size, int scale_denom,
                    unsigned long long max_pixels, int max_scans, pp_jpeg_decoded *out);
 
+/// Decodes only the rectangle (x, y, width, height) of the scaled image (clamped to it; a
+/// negative width decodes everything). Columns outside it skip the inverse DCT and rows below it
+/// are not decoded at all. `max_pixels` applies to the whole scaled image.
+int pp_jpeg_decode_region(const unsigned char *data, size_t size, int scale_denom,
+                          int x, int y, int width, int height,
+                          unsigned long long max_pixels, int max_scans, pp_jpeg_decoded *out);
+
 /// Encodes pixels (1 = grey, 3 = RGB, 4 = CMYK) to a JPEG in memory.
 /// `file_color_space` is PP_CS_YCBCR/RGB for 3 channels, PP_CS_CMYK/YCCK for 4, GRAYSCALE for 1.
 /// Subsampling 4:2:0 when `chroma_420`, else 4:4:4. No markers beyond JFIF (when `write_jfif`)

@@ -18,14 +18,18 @@ public enum JPEGCodec {
     }
 
     /// Decodes `bytes` at 1/`scale` (1, 2, 4 or 8), refusing more than `maxPixels` output pixels
-    /// before allocating them, and more than `maxScans` progressive scans.
+    /// before allocating them, and more than `maxScans` progressive scans. With `region` (stored
+    /// pixels at that scale, clamped to the image), only that rectangle is decoded: columns
+    /// outside it skip the inverse DCT and decoding stops after its last row.
     public static func decode(
-        _ bytes: [UInt8], scale: Int = 1, maxPixels: Int = 0, maxScans: Int = 1000
+        _ bytes: [UInt8], scale: Int = 1, region: PixelRect? = nil, maxPixels: Int = 0, maxScans: Int = 1000
     ) throws(CodecError) -> Decoded {
         var result = pp_jpeg_decoded()
+        let r = region ?? PixelRect(x: 0, y: 0, width: -1, height: -1)
         let code = bytes.withUnsafeBufferPointer { buffer in
-            pp_jpeg_decode(buffer.baseAddress, buffer.count, Int32(scale), UInt64(max(0, maxPixels)),
-                           Int32(maxScans), &result)
+            pp_jpeg_decode_region(buffer.baseAddress, buffer.count, Int32(scale), Int32(clamping: r.x), Int32(clamping: r.y),
+                                  Int32(clamping: r.width), Int32(clamping: r.height), UInt64(max(0, maxPixels)),
+                                  Int32(maxScans), &result)
         }
         defer { pp_jpeg_free(result.pixels) }
         let message = text(&result.message)

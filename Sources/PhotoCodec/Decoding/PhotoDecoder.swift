@@ -66,4 +66,42 @@ public enum PhotoDecoder {
             throw CodecError(.unsupported, "\(header.format.displayName) files are not decoded")
         }
     }
+
+    /// Decodes only the displayed rectangle `rect` (clamped to the photo) at full size, upright:
+    /// the same pixels as that rectangle of a whole decode. For a JPEG only the stored pixels
+    /// under it (and a small margin) are decoded — libjpeg skips the inverse DCT for other
+    /// columns and stops after its last row — and only they are turned upright; a PNG is decoded
+    /// whole and cut.
+    public static func decode(
+        _ bytes: [UInt8], header: PhotoHeader, region rect: PixelRect, maxPixels: Int
+    ) throws(CodecError) -> Decoded {
+        guard header.format == .jpeg, let w = header.width, let h = header.height,
+              let dw = header.displayWidth, let dh = header.displayHeight else {
+            var whole = try decode(bytes, header: header, minimumLongSide: .max, maxPixels: maxPixels)
+            whole.raster = whole.raster.region(x: rect.x, y: rect.y, width: rect.width, height: rect.height,
+                                               fill: [UInt8](repeating: 0, count: whole.raster.channels))
+            return whole
+        }
+        if let count = header.pixelCount, maxPixels > 0, count > maxPixels {
+            throw CodecError(.tooLarge, "\(w)×\(h) = \(count) pixels")
+        }
+        let x0 = max(0, rect.x), y0 = max(0, rect.y)
+        let x1 = min(dw, rect.x + rect.width), y1 = min(dh, rect.y + rect.height)
+        guard x1 > x0, y1 > y0 else { throw CodecError(.corrupt, "the region \(rect) lies outside the \(dw)×\(dh) photo") }
+        let stored = header.orientation.storedRect(of: PixelRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0), width: w, height: h)
+        // A margin around the rectangle gives chroma upsampling the same neighbours as in a whole
+        // decode, so the pixels are identical to the same rectangle of one.
+        let m = 16
+        let sx = max(0, stored.x - m), sy = max(0, stored.y - m)
+        let wide = PixelRect(x: sx, y: sy, width: min(w, stored.x + stored.width + m) - sx, height: min(h, stored.y + stored.height + m) - sy)
+        let decoded = try JPEGCodec.decode(bytes, scale: 1, region: wide, maxPixels: maxPixels)
+        guard decoded.raster.width == wide.width, decoded.raster.height == wide.height else {
+            throw CodecError(.corrupt, "the photo's data does not match its header (\(w)×\(h))")
+        }
+        let cut = decoded.raster.region(x: stored.x - sx, y: stored.y - sy, width: stored.width, height: stored.height,
+                                        fill: [UInt8](repeating: 0, count: decoded.raster.channels))
+        let integrity: Integrity = decoded.truncated ? .truncated(decoded.firstWarning ?? "")
+            : decoded.damaged ? .damaged(decoded.firstWarning ?? "") : decoded.warningCount > 0 ? .quirk(decoded.firstWarning ?? "") : .intact
+        return Decoded(raster: cut.oriented(header.orientation), scale: 1, integrity: integrity, alphaUsed: false)
+    }
 }

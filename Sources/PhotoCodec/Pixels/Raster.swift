@@ -32,29 +32,42 @@ public struct Raster: Sendable, Equatable {
         if orientation == .up { return self }
         let w = width, h = height, c = channels
         let (nw, nh) = orientation.swapsDimensions ? (h, w) : (w, h)
-        var out = [UInt8](repeating: 0, count: pixels.count)
-        pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
+        // Displayed pixel (x, y) is stored pixel base + x·dx + y·dy (in pixels).
+        let (base, dx, dy): (Int, Int, Int)
+        switch orientation {
+        case .up: (base, dx, dy) = (0, 1, w)
+        case .upMirrored: (base, dx, dy) = (w - 1, -1, w)
+        case .down: (base, dx, dy) = ((h - 1) * w + w - 1, -1, -w)
+        case .downMirrored: (base, dx, dy) = ((h - 1) * w, 1, -w)
+        case .leftMirrored: (base, dx, dy) = (0, w, 1)
+        case .right: (base, dx, dy) = ((h - 1) * w, -w, 1)
+        case .rightMirrored: (base, dx, dy) = ((h - 1) * w + w - 1, -w, -1)
+        case .left: (base, dx, dy) = (w - 1, w, -1)
+        }
+        let out = [UInt8](unsafeUninitializedCapacity: pixels.count) { dst, count in
+            pixels.withUnsafeBufferPointer { srcBuffer in
+                let src = srcBuffer.baseAddress!, d = dst.baseAddress!
                 for y in 0..<nh {
-                    for x in 0..<nw {
-                        // (sx, sy): the stored pixel that is displayed at (x, y).
-                        let (sx, sy): (Int, Int)
-                        switch orientation {
-                        case .up: (sx, sy) = (x, y)
-                        case .upMirrored: (sx, sy) = (w - 1 - x, y)
-                        case .down: (sx, sy) = (w - 1 - x, h - 1 - y)
-                        case .downMirrored: (sx, sy) = (x, h - 1 - y)
-                        case .leftMirrored: (sx, sy) = (y, x)
-                        case .right: (sx, sy) = (y, h - 1 - x)
-                        case .rightMirrored: (sx, sy) = (w - 1 - y, h - 1 - x)
-                        case .left: (sx, sy) = (w - 1 - y, x)
+                    var s = (base + y * dy) * c
+                    var o = y * nw * c
+                    let step = dx * c
+                    switch c {
+                    case 3:
+                        for _ in 0..<nw {
+                            d[o] = src[s]; d[o + 1] = src[s + 1]; d[o + 2] = src[s + 2]
+                            s += step; o += 3
                         }
-                        let s = (sy * w + sx) * c
-                        let d = (y * nw + x) * c
-                        for k in 0..<c { dst[d + k] = src[s + k] }
+                    case 1:
+                        for _ in 0..<nw { d[o] = src[s]; s += step; o += 1 }
+                    default:
+                        for _ in 0..<nw {
+                            for k in 0..<c { d[o + k] = src[s + k] }
+                            s += step; o += c
+                        }
                     }
                 }
             }
+            count = pixels.count
         }
         return Raster(width: nw, height: nh, channels: c, pixels: out)
     }
@@ -88,4 +101,19 @@ public struct Raster: Sendable, Equatable {
         }
         return Raster(width: width, height: height, channels: 3, pixels: out)
     }
+}
+
+/// A rectangle of whole pixels.
+public struct PixelRect: Sendable, Equatable, CustomStringConvertible {
+    public var x: Int
+    public var y: Int
+    public var width: Int
+    public var height: Int
+    public init(x: Int, y: Int, width: Int, height: Int) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+    }
+    public var description: String { "\(width)×\(height) at (\(x), \(y))" }
 }

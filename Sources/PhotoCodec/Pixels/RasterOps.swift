@@ -86,18 +86,21 @@ extension Raster {
     public func levelledRegion(degrees: Double, cx: Double, cy: Double, x rx: Int, y ry: Int, width rw: Int, height rh: Int,
                                fill: [UInt8]? = nil) -> Raster {
         let a = degrees * Double.pi / 180, cs = cos(a), sn = sin(a)
-        var out = [UInt8](repeating: 0, count: rw * rh * channels)
         let ch = channels, w = width, h = height
         let maxX = Double(w - 1), maxY = Double(h - 1)
-        pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
+        let fillValues = fill ?? []
+        let out = [UInt8](unsafeUninitializedCapacity: rw * rh * ch) { dstBuffer, initialized in
+            pixels.withUnsafeBufferPointer { srcBuffer in
+                let src = srcBuffer.baseAddress!, dst = dstBuffer.baseAddress!
                 for oy in 0..<rh {
                     let qy = Double(ry + oy) - cy
+                    var o = oy * rw * ch
                     for ox in 0..<rw {
                         let qx = Double(rx + ox) - cx
                         let ux = cx + cs * qx - sn * qy, uy = cy + sn * qx + cs * qy
-                        if let fill, ux < -0.5 || uy < -0.5 || ux > maxX + 0.5 || uy > maxY + 0.5 {
-                            for c in 0..<ch { dst[(oy * rw + ox) * ch + c] = fill[c] }
+                        defer { o += ch }
+                        if fill != nil, ux < -0.5 || uy < -0.5 || ux > maxX + 0.5 || uy > maxY + 0.5 {
+                            for c in 0..<ch { dst[o + c] = fillValues[c] }
                             continue
                         }
                         let sx = min(maxX, max(0, ux)), sy = min(maxY, max(0, uy))
@@ -105,16 +108,23 @@ extension Raster {
                         let x1 = min(w - 1, x0 + 1), y1 = min(h - 1, y0 + 1)
                         let fx = sx - Double(x0), fy = sy - Double(y0)
                         let w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy
-                        let p00 = (y0 * w + x0) * ch, p10 = (y0 * w + x1) * ch, p01 = (y1 * w + x0) * ch, p11 = (y1 * w + x1) * ch
-                        let o = (oy * rw + ox) * ch
-                        for c in 0..<ch {
-                            let v = Double(src[p00 + c]) * w00 + Double(src[p10 + c]) * w10
-                                + Double(src[p01 + c]) * w01 + Double(src[p11 + c]) * w11
-                            dst[o + c] = UInt8(Int(v + 0.5))
+                        let p00 = src + (y0 * w + x0) * ch, p10 = src + (y0 * w + x1) * ch
+                        let p01 = src + (y1 * w + x0) * ch, p11 = src + (y1 * w + x1) * ch
+                        if ch == 3 {
+                            for c in 0..<3 {
+                                let v = Double(p00[c]) * w00 + Double(p10[c]) * w10 + Double(p01[c]) * w01 + Double(p11[c]) * w11
+                                dst[o + c] = UInt8(truncatingIfNeeded: Int(v + 0.5))
+                            }
+                        } else {
+                            for c in 0..<ch {
+                                let v = Double(p00[c]) * w00 + Double(p10[c]) * w10 + Double(p01[c]) * w01 + Double(p11[c]) * w11
+                                dst[o + c] = UInt8(truncatingIfNeeded: Int(v + 0.5))
+                            }
                         }
                     }
                 }
             }
+            initialized = rw * rh * ch
         }
         return Raster(width: rw, height: rh, channels: ch, pixels: out)
     }
@@ -131,40 +141,80 @@ extension Raster {
     public func resampled(width nw: Int, height nh: Int) -> Raster {
         precondition(nw > 0 && nh > 0)
         if nw == width && nh == height { return self }
-        let horizontal = Raster.taps(from: width, to: nw)
-        let vertical = Raster.taps(from: height, to: nh)
-        let ch = channels
-        // Horizontal pass into floats, then vertical pass to bytes.
-        var mid = [Float](repeating: 0, count: nw * height * ch)
-        pixels.withUnsafeBufferPointer { src in
-            mid.withUnsafeMutableBufferPointer { m in
-                for y in 0..<height {
-                    let row = y * width * ch, out = y * nw * ch
-                    for x in 0..<nw {
-                        let t = horizontal[x]
-                        for c in 0..<ch {
-                            var acc: Float = 0
-                            for k in 0..<t.count { acc += Float(src[row + (t.first + k) * ch + c]) * t.weights[k] }
-                            m[out + x * ch + c] = acc
+        let horizontal = Raster.FlatTaps(Raster.taps(from: width, to: nw))
+        let vertical = Raster.FlatTaps(Raster.taps(from: height, to: nh))
+        let ch = channels, w = width, rowFloats = nw * ch
+        // Horizontal pass into floats, then vertical pass (whole rows at a time) to bytes.
+        var mid = [Float](repeating: 0, count: rowFloats * height)
+        pixels.withUnsafeBufferPointer { srcBuffer in
+            mid.withUnsafeMutableBufferPointer { midBuffer in
+                horizontal.weights.withUnsafeBufferPointer { weights in
+                    let src = srcBuffer.baseAddress!, m = midBuffer.baseAddress!, wt = weights.baseAddress!
+                    let stride = horizontal.stride
+                    for y in 0..<height {
+                        let row = src + y * w * ch, out = m + y * rowFloats
+                        for x in 0..<nw {
+                            let first = horizontal.first[x], count = horizontal.count[x]
+                            let tw = wt + x * stride
+                            if ch == 3 {
+                                var a0: Float = 0, a1: Float = 0, a2: Float = 0
+                                var p = row + first * 3
+                                for k in 0..<count {
+                                    let f = tw[k]
+                                    a0 += Float(p[0]) * f; a1 += Float(p[1]) * f; a2 += Float(p[2]) * f
+                                    p += 3
+                                }
+                                out[x * 3] = a0; out[x * 3 + 1] = a1; out[x * 3 + 2] = a2
+                            } else {
+                                for c in 0..<ch {
+                                    var acc: Float = 0
+                                    for k in 0..<count { acc += Float(row[(first + k) * ch + c]) * tw[k] }
+                                    out[x * ch + c] = acc
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-        var out = [UInt8](repeating: 0, count: nw * nh * ch)
-        mid.withUnsafeBufferPointer { m in
-            out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<nh {
-                    let t = vertical[y]
-                    for i in 0..<(nw * ch) {
-                        var acc: Float = 0
-                        for k in 0..<t.count { acc += m[(t.first + k) * nw * ch + i] * t.weights[k] }
-                        dst[y * nw * ch + i] = UInt8(max(0, min(255, acc.rounded())))
+        var acc = [Float](repeating: 0, count: rowFloats)
+        let out = [UInt8](unsafeUninitializedCapacity: rowFloats * nh) { dstBuffer, initialized in
+            mid.withUnsafeBufferPointer { midBuffer in
+                acc.withUnsafeMutableBufferPointer { accBuffer in
+                    let m = midBuffer.baseAddress!, a = accBuffer.baseAddress!, dst = dstBuffer.baseAddress!
+                    for y in 0..<nh {
+                        let first = vertical.first[y], count = vertical.count[y]
+                        for i in 0..<rowFloats { a[i] = 0 }
+                        for k in 0..<count {
+                            let f = vertical.weights[y * vertical.stride + k], src = m + (first + k) * rowFloats
+                            for i in 0..<rowFloats { a[i] += src[i] * f }
+                        }
+                        let d = dst + y * rowFloats
+                        for i in 0..<rowFloats { d[i] = UInt8(max(0, min(255, a[i].rounded()))) }
                     }
                 }
             }
+            initialized = rowFloats * nh
         }
         return Raster(width: nw, height: nh, channels: ch, pixels: out)
+    }
+
+    /// `taps` laid out flat: per output index its first source index, its count, and `stride`
+    /// weight slots (unused ones zero).
+    struct FlatTaps {
+        var first: [Int]
+        var count: [Int]
+        var weights: [Float]
+        var stride: Int
+        init(_ taps: [Taps]) {
+            stride = taps.map(\.count).max() ?? 1
+            first = taps.map(\.first)
+            count = taps.map(\.count)
+            weights = [Float](repeating: 0, count: taps.count * stride)
+            for (i, t) in taps.enumerated() {
+                for k in 0..<t.count { weights[i * stride + k] = t.weights[k] }
+            }
+        }
     }
 
     struct Taps { var first: Int; var count: Int; var weights: [Float] }

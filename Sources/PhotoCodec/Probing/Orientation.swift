@@ -15,6 +15,28 @@ public enum Orientation: Int, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// The stored pixel displayed at (x, y), for a stored image of `width`×`height`.
+    public func storedPoint(x: Int, y: Int, width w: Int, height h: Int) -> (x: Int, y: Int) {
+        switch self {
+        case .up: (x, y)
+        case .upMirrored: (w - 1 - x, y)
+        case .down: (w - 1 - x, h - 1 - y)
+        case .downMirrored: (x, h - 1 - y)
+        case .leftMirrored: (y, x)
+        case .right: (y, h - 1 - x)
+        case .rightMirrored: (w - 1 - y, h - 1 - x)
+        case .left: (w - 1 - y, x)
+        }
+    }
+
+    /// The stored rectangle whose pixels, turned this way, display as `rect`
+    /// (`width`×`height` is the stored size).
+    public func storedRect(of rect: PixelRect, width: Int, height: Int) -> PixelRect {
+        let a = storedPoint(x: rect.x, y: rect.y, width: width, height: height)
+        let b = storedPoint(x: rect.x + rect.width - 1, y: rect.y + rect.height - 1, width: width, height: height)
+        return PixelRect(x: min(a.x, b.x), y: min(a.y, b.y), width: abs(a.x - b.x) + 1, height: abs(a.y - b.y) + 1)
+    }
+
     /// What a person would be told to do to the stored pixels.
     public var instruction: String {
         switch self {

@@ -131,12 +131,8 @@ public struct Fixer: Sendable {
     }
 
     private func render(bytes: [UInt8], header: PhotoHeader?, into result: inout FixResult) {
-        guard let header else { result.reasons = ["the file cannot be read as a photo"]; return }
-        let decoded: PhotoDecoder.Decoded
-        do {
-            decoded = try PhotoDecoder.decode(bytes, header: header, minimumLongSide: .max, maxPixels: checker.maxPixels)
-        } catch {
-            result.reasons = ["decode: \(error)"]
+        guard let header, let W0 = header.displayWidth, let H0 = header.displayHeight, W0 > 0, H0 > 0 else {
+            result.reasons = ["the file cannot be read as a photo"]
             return
         }
         var steps: [String] = []
@@ -153,36 +149,77 @@ public struct Fixer: Sendable {
             steps.append("note: the PNG's colour profile (iCCP) is not converted; colours are kept as they are")
         }
         if header.orientation != .up { steps.append("rotate the pixels upright (EXIF orientation \(header.orientation.rawValue))") }
-        var raster = decoded.raster
-        if raster.channels != 3 {
-            steps.append(raster.channels == 4 ? "flatten the transparency onto a plain background" : "convert grey to RGB")
-            raster = raster.rgb(over: options.background)
+        let conversionStep = steps.count
+        // Pixels are decoded only once the crop is known, and then only those under it. The whole
+        // photo is decoded when padding needs its border colour or a turned head must be found again.
+        var converted = false
+        func upright(_ raster: Raster) -> Raster {
+            guard raster.channels != 3 else { return raster }
+            if !converted {
+                steps.insert(raster.channels == 4 ? "flatten the transparency onto a plain background" : "convert grey to RGB",
+                             at: conversionStep)
+                converted = true
+            }
+            return raster.rgb(over: options.background)
         }
+        var wholePhoto: Raster?
+        func whole() -> Raster? {
+            if let wholePhoto { return wholePhoto }
+            do {
+                let decoded = try PhotoDecoder.decode(bytes, header: header, minimumLongSide: .max, maxPixels: checker.maxPixels)
+                wholePhoto = upright(decoded.raster)
+            } catch {
+                result.reasons = ["decode: \(error)"]
+            }
+            return wholePhoto
+        }
+        /// The pixels of `rect` (inside the photo) and where they start, from the whole photo if
+        /// it was decoded, else from a region decode.
+        func pixels(of rect: PixelRect) -> (raster: Raster, x: Int, y: Int)? {
+            if let wholePhoto { return (wholePhoto, 0, 0) }
+            do {
+                let decoded = try PhotoDecoder.decode(bytes, header: header, region: rect, maxPixels: checker.maxPixels)
+                return (upright(decoded.raster), rect.x, rect.y)
+            } catch {
+                result.reasons = ["decode: \(error)"]
+                return nil
+            }
+        }
+        let W = Double(W0), H = Double(H0)
+        let aspect: Double = options.frame.size.map { Double($0.width) / Double($0.height) } ?? W / H
 
         guard let finder else {
             // Face rules off: the frame is cut from (or padded around) the photo's centre.
-            let aspect: Double = options.frame.size.map { Double($0.width) / Double($0.height) } ?? Double(raster.width) / Double(raster.height)
-            var w = Double(raster.width), h = Double(raster.height)
+            var w = W, h = H
             let contain = options.fit == .contain
             if (w / h > aspect) != contain { w = h * aspect } else { h = w / aspect }
-            let x = (Double(raster.width) - w) / 2, y = (Double(raster.height) - h) / 2
-            finish(raster.region(x: Int(x.rounded()), y: Int(y.rounded()), width: max(1, Int(w.rounded())), height: max(1, Int(h.rounded())),
-                                 fill: raster.borderMean),
-                   cropNote: "cut the frame from the photo's centre (face rules are off)", profile: profile, steps: steps, into: &result)
+            let rect = PixelRect(x: Int(((W - w) / 2).rounded()), y: Int(((H - h) / 2).rounded()),
+                                 width: max(1, Int(w.rounded())), height: max(1, Int(h.rounded())))
+            let inside = rect.x >= 0 && rect.y >= 0 && rect.x + rect.width <= W0 && rect.y + rect.height <= H0
+            let cropped: Raster
+            if inside {
+                guard let p = pixels(of: rect) else { return }
+                cropped = p.raster.region(x: rect.x - p.x, y: rect.y - p.y, width: rect.width, height: rect.height, fill: p.raster.borderMean)
+            } else {
+                guard let all = whole() else { return }
+                cropped = all.region(x: rect.x, y: rect.y, width: rect.width, height: rect.height, fill: all.borderMean)
+            }
+            finish(cropped, cropNote: "cut the frame from the photo's centre (face rules are off)", profile: profile, steps: steps,
+                   into: &result)
             return
         }
-        // The face as the check found it (display pixels = this raster's pixels).
-        // The face as the check found it (display pixels = this raster's pixels). A head the
-        // check found only in a turned copy is found again in that copy (at analysis size).
+        // The face as the check found it (display pixels). A head the check found only in a
+        // turned copy is found again in that copy (at analysis size).
         var turn: (degrees: Double, cx: Double, cy: Double)?
         var found = result.before.faces?.faces.first
         if found == nil, let angle = result.before.faces?.rotatedFaceAngle {
+            guard let raster = whole() else { return }
             let k = min(1, 640 / Double(max(raster.width, raster.height)))
             let small = raster.resampled(width: max(1, Int(Double(raster.width) * k)), height: max(1, Int(Double(raster.height) * k)))
             let turned = small.levelled(degrees: angle, cx: Double(small.width) / 2, cy: Double(small.height) / 2)
             found = FaceAnalyzer.analyse(turned, displayWidth: raster.width, displayHeight: raster.height, finder: finder).main
             if found != nil {
-                turn = (angle, Double(raster.width) / 2, Double(raster.height) / 2)
+                turn = (angle, W / 2, H / 2)
                 steps.append("turn the photo \(Int(abs(angle)))° \(angle > 0 ? "anticlockwise" : "clockwise") to level the head")
             }
         }
@@ -206,7 +243,6 @@ public struct Fixer: Sendable {
         }
         // Shoulders-up crop: face box about 32 % of the height, eye line 42 % from the top,
         // the face centred.
-        let aspect: Double = options.frame.size.map { Double($0.width) / Double($0.height) } ?? Double(raster.width) / Double(raster.height)
         var h = Double(g.box.height) / 0.32
         let eyeFraction = 0.42
         var crop: (x: Double, y: Double, w: Double, h: Double)
@@ -214,13 +250,12 @@ public struct Fixer: Sendable {
         switch options.fit {
         case .contain:
             crop = (g.eyeMid.x - h * aspect / 2, g.eyeMid.y - eyeFraction * h, h * aspect, h)
-            padded = crop.x < 0 || crop.y < 0 || crop.x + crop.w > Double(raster.width) || crop.y + crop.h > Double(raster.height)
+            padded = crop.x < 0 || crop.y < 0 || crop.x + crop.w > W || crop.y + crop.h > H
         case .cover:
             // The largest crop up to the wanted size that lies inside the photo (and, after
             // levelling, inside the turned photo's corners, so no edge smear or wedge shows), with
             // the face centred to 4 % of the width and the eye line between 35 % and 50 %.
-            h = min(h, Double(raster.height), Double(raster.width) / aspect)
-            let W = Double(raster.width), H = Double(raster.height)
+            h = min(h, H, W / aspect)
             func fits(_ x: Double, _ y: Double, _ w: Double, _ h: Double) -> Bool {
                 guard x >= 0, y >= 0, x + w <= W + 0.01, y + h <= H + 0.01 else { return false }
                 guard let turn else { return true }
@@ -254,10 +289,42 @@ public struct Fixer: Sendable {
         }
         let cropW = max(1, Int(crop.w.rounded())), cropH = max(1, Int(crop.h.rounded()))
         let cropX = Int(crop.x.rounded()), cropY = Int(crop.y.rounded())
+        // The source pixels the crop samples: the crop itself, or the bounding box of its
+        // turned corners (bilinear samples reach one pixel further).
+        var source = PixelRect(x: cropX, y: cropY, width: cropW, height: cropH)
+        if let turn {
+            var xs: [Double] = [], ys: [Double] = []
+            for (px, py) in [(cropX, cropY), (cropX + cropW - 1, cropY), (cropX, cropY + cropH - 1), (cropX + cropW - 1, cropY + cropH - 1)] {
+                let (sx, sy) = Raster.sourcePoint(ofLevelled: Double(px), Double(py), degrees: turn.degrees, cx: turn.cx, cy: turn.cy)
+                xs.append(sx)
+                ys.append(sy)
+            }
+            let x0 = Int(xs.min()!.rounded(.down)) - 1, y0 = Int(ys.min()!.rounded(.down)) - 1
+            source = PixelRect(x: x0, y: y0, width: Int(xs.max()!.rounded(.up)) + 2 - x0, height: Int(ys.max()!.rounded(.up)) + 2 - y0)
+        }
+        // Padding takes the whole photo's border colour; a crop whose samples stay within the
+        // photo (edge pixels clamp alike in a region) needs only its region.
+        let padding = options.fit == .contain
+            && (source.x < 0 || source.y < 0 || source.x + source.width > W0 || source.y + source.height > H0)
+        let p: (raster: Raster, x: Int, y: Int)
+        if padding {
+            guard let all = whole() else { return }
+            p = (all, 0, 0)
+        } else {
+            let clipped = PixelRect(x: max(0, source.x), y: max(0, source.y),
+                                    width: min(W0, source.x + source.width) - max(0, source.x),
+                                    height: min(H0, source.y + source.height) - max(0, source.y))
+            guard clipped.width > 0, clipped.height > 0, let region = pixels(of: clipped) else {
+                if result.reasons.isEmpty { result.reasons = ["no face was found to crop around"] }
+                return
+            }
+            p = region
+        }
+        let fill = options.fit == .contain ? p.raster.borderMean : nil
         let cropped = turn.map {
-            raster.levelledRegion(degrees: $0.degrees, cx: $0.cx, cy: $0.cy, x: cropX, y: cropY, width: cropW, height: cropH,
-                                  fill: options.fit == .contain ? raster.borderMean : nil)
-        } ?? raster.region(x: cropX, y: cropY, width: cropW, height: cropH, fill: raster.borderMean)
+            p.raster.levelledRegion(degrees: $0.degrees, cx: $0.cx - Double(p.x), cy: $0.cy - Double(p.y), x: cropX - p.x, y: cropY - p.y,
+                                    width: cropW, height: cropH, fill: fill)
+        } ?? p.raster.region(x: cropX - p.x, y: cropY - p.y, width: cropW, height: cropH, fill: fill ?? p.raster.borderMean)
         finish(cropped,
                cropNote: "crop shoulders-up around the face: \(cropW)×\(cropH) at (\(Int(crop.x.rounded())), \(Int(crop.y.rounded())))"
                    + (padded ? ", padding beyond the photo's edges with its border colour" : ""),
