@@ -158,3 +158,42 @@ int pp_png_encode(const unsigned char *samples, size_t row_bytes, int repeat_fir
 }
 
 void pp_png_free(void *pointer) { free(pointer); }
+
+#include <zlib.h>
+
+int pp_inflate(const unsigned char *data, size_t size, size_t max_out, unsigned char **out, size_t *out_size) {
+    *out = NULL;
+    *out_size = 0;
+    size_t capacity = size * 4 + 1024;
+    if (capacity > max_out) capacity = max_out;
+    unsigned char *buffer = malloc(capacity > 0 ? capacity : 1);
+    if (!buffer) return PP_PNG_NO_MEMORY;
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    if (inflateInit(&z) != Z_OK) { free(buffer); return PP_PNG_ERROR; }
+    z.next_in = (unsigned char *)data;
+    z.avail_in = (uInt)size;
+    int status = Z_OK;
+    while (status == Z_OK) {
+        if (z.total_out == capacity) {
+            if (capacity >= max_out) { status = Z_BUF_ERROR; break; }
+            size_t grown = capacity * 2 > max_out ? max_out : capacity * 2;
+            unsigned char *bigger = realloc(buffer, grown);
+            if (!bigger) { status = Z_MEM_ERROR; break; }
+            buffer = bigger;
+            capacity = grown;
+        }
+        z.next_out = buffer + z.total_out;
+        z.avail_out = (uInt)(capacity - z.total_out);
+        status = inflate(&z, Z_NO_FLUSH);
+    }
+    size_t produced = z.total_out;
+    inflateEnd(&z);
+    if (status != Z_STREAM_END) {
+        free(buffer);
+        return status == Z_MEM_ERROR ? PP_PNG_NO_MEMORY : status == Z_BUF_ERROR && produced >= max_out ? PP_PNG_TOO_LARGE : PP_PNG_ERROR;
+    }
+    *out = buffer;
+    *out_size = produced;
+    return PP_PNG_OK;
+}

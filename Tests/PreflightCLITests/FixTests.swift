@@ -86,7 +86,7 @@ struct FixTests {
         #expect(padded.status == 0 && padded.stdout.contains("face_centered: error → ok"), "\(padded.stdout)")
     }
 
-    @Test("a Display P3 photo comes out in sRGB (outputs carry no profile); an untagged one keeps its values")
+    @Test("a Display P3 JPEG or PNG comes out in sRGB (outputs carry no profile); an untagged one keeps its values")
     func colourProfiles() throws {
         let src = Self.temporaryFolder("fixp3"), out = Self.temporaryFolder("fixp3out")
         defer {
@@ -101,9 +101,18 @@ struct FixTests {
         let tagged = ContainerEditor.jpeg(plain, insertingSegment: 0xE2, payload: Array("ICC_PROFILE\0".utf8) + [1, 1] + p3)
         try Data(plain).write(to: URL(fileURLWithPath: src + "/plain.jpg"))
         try Data(tagged).write(to: URL(fileURLWithPath: src + "/p3.jpg"))
+        // The same pixels as a PNG whose iCCP chunk holds the profile (zlib, stored blocks), and
+        // one that also has a gAMA chunk (libpng applies that; the profile is then left alone).
+        let png = try PNGCodec.encode(flat)
+        let iccp = Array("Display P3".utf8) + [0, 0] + Self.zlibStored(p3)
+        let pngP3 = ContainerEditor.png(png, insertingChunk: "iCCP", data: iccp)
+        try Data(pngP3).write(to: URL(fileURLWithPath: src + "/p3-png.png"))
+        let gamma = ContainerEditor.png(pngP3, insertingChunk: "gAMA", data: [0, 0, 0xB1, 0x8F])  // 1/2.2, like sRGB
+        try Data(gamma).write(to: URL(fileURLWithPath: src + "/p3-gamma.png"))
         let r = try preflight(["fix", "--rules", formatOnly, "--frame", "square", "--out", out, src])
         #expect(r.status == 0, "\(r.stdout)")
         #expect(r.stdout.contains("convert the colours from Display P3 to sRGB"), "\(r.stdout)")
+        #expect(r.stdout.contains("both a colour profile and a gAMA chunk"), "\(r.stdout)")
         func centre(_ path: String) throws -> [Int] {
             let b = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
             let raster = try PhotoDecoder.decode(b, header: Probe.header(of: b), minimumLongSide: .max, maxPixels: 0).raster
@@ -112,8 +121,28 @@ struct FixTests {
         }
         let converted = try centre(out + "/p3.jpg"), kept = try centre(out + "/plain.jpg")
         for (c, want) in [215, 93, 31].enumerated() { #expect(abs(converted[c] - want) <= 4, "P3 → sRGB \(converted)") }
+        let convertedPNG = try centre(out + "/p3-png.jpg"), gammaOnly = try centre(out + "/p3-gamma.jpg")
+        for (c, want) in [215, 93, 31].enumerated() { #expect(abs(convertedPNG[c] - want) <= 4, "PNG P3 → sRGB \(convertedPNG)") }
+        for (c, want) in [200, 100, 50].enumerated() { #expect(abs(gammaOnly[c] - want) <= 4, "PNG with gAMA \(gammaOnly)") }
         for (c, want) in [200, 100, 50].enumerated() { #expect(abs(kept[c] - want) <= 3, "untagged \(kept)") }
         #expect(try !Self.header(out + "/p3.jpg").hasICC)
+    }
+
+    /// `data` as a zlib stream of stored (uncompressed) deflate blocks.
+    static func zlibStored(_ data: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [0x78, 0x01]
+        var i = 0
+        repeat {
+            let n = min(65535, data.count - i)
+            let last: UInt8 = i + n == data.count ? 1 : 0
+            out += [last, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)]
+            out += data[i..<(i + n)]
+            i += n
+        } while i < data.count
+        var a: UInt32 = 1, b: UInt32 = 0
+        for byte in data { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
+        let adler = b << 16 | a
+        return out + [UInt8(adler >> 24), UInt8((adler >> 16) & 0xFF), UInt8((adler >> 8) & 0xFF), UInt8(adler & 0xFF)]
     }
 
     @Test("fix is idempotent: fixing its own output copies it byte for byte")

@@ -33,6 +33,10 @@ int pp_png_encode(const unsigned char *samples, size_t row_bytes, int repeat_fir
                   const unsigned char *trns, int trns_entries, int compression_level,
                   unsigned char **out, size_t *out_size, char message[200]);
 
+/// Inflates one zlib stream (a PNG iCCP profile) of at most `max_out` bytes into a malloc'd buffer
+/// (free it with pp_png_free). PP_PNG_TOO_LARGE when the data would inflate beyond `max_out`.
+int pp_inflate(const unsigned char *data, size_t size, size_t max_out, unsigned char **out, size_t *out_size);
+
 void pp_png_free(void *pointer);
 
 #endif

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CPNG
 
 /// An RGB matrix/TRC ICC profile (what cameras and phones embed: sRGB, Display P3, Adobe RGB):
 /// three colorants in the D50 connection space and a tone curve per channel. Enough to turn
@@ -40,6 +41,34 @@ public struct ColorProfile: Sendable {
         }
         guard !chunks.isEmpty else { return nil }
         return chunks.keys.sorted().flatMap { chunks[$0]! }
+    }
+
+    /// The profile in a PNG's `iCCP` chunk (inflated, at most 4 MB), if any, and whether the PNG
+    /// also has a `gAMA` chunk (libpng's decoder then already applied that gamma).
+    public static func pngICC(_ png: [UInt8]) -> (profile: [UInt8]?, hasGamma: Bool) {
+        guard png.count > 8, png[0] == 0x89, png[1] == 0x50 else { return (nil, false) }
+        var i = 8
+        var profile: [UInt8]?
+        var hasGamma = false
+        while i + 8 <= png.count {
+            let length = Int(png[i]) << 24 | Int(png[i + 1]) << 16 | Int(png[i + 2]) << 8 | Int(png[i + 3])
+            let type = String(decoding: png[(i + 4)..<(i + 8)], as: UTF8.self)
+            let start = i + 8
+            guard length >= 0, start + length <= png.count else { break }
+            if type == "IDAT" || type == "IEND" { break }
+            if type == "gAMA" { hasGamma = true }
+            if type == "iCCP", let nul = png[start..<(start + length)].firstIndex(of: 0), nul + 2 <= start + length,
+               png[nul + 1] == 0 {
+                let compressed = Array(png[(nul + 2)..<(start + length)])
+                var out: UnsafeMutablePointer<UInt8>?
+                var size = 0
+                let code = compressed.withUnsafeBufferPointer { pp_inflate($0.baseAddress, $0.count, 4 << 20, &out, &size) }
+                if code == PP_PNG_OK, let out { profile = Array(UnsafeBufferPointer(start: out, count: size)) }
+                pp_png_free(out)
+            }
+            i = start + length + 4
+        }
+        return (profile, hasGamma)
     }
 
     /// Parses an RGB display/input profile with rXYZ/gXYZ/bXYZ and rTRC/gTRC/bTRC tags.

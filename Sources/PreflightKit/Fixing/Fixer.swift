@@ -146,7 +146,18 @@ public struct Fixer: Sendable {
                 steps.append("note: the embedded colour profile is not a matrix/TRC RGB profile; colours are kept as they are")
             }
         } else if header.format == .png, header.hasICC {
-            steps.append("note: the PNG's colour profile (iCCP) is not converted; colours are kept as they are")
+            let (icc, hasGamma) = ColorProfile.pngICC(bytes)
+            if let icc, let parsed = ColorProfile.parse(icc) {
+                if !parsed.isSRGB && hasGamma {
+                    // libpng's decoder has already applied the gAMA chunk's curve; applying the
+                    // profile's too would count the gamma twice.
+                    steps.append("note: the PNG has both a colour profile and a gAMA chunk; only the gamma is applied")
+                } else if !parsed.isSRGB {
+                    profile = parsed
+                }
+            } else {
+                steps.append("note: the PNG's colour profile (iCCP) is not a matrix/TRC RGB profile; colours are kept as they are")
+            }
         }
         if header.orientation != .up { steps.append("rotate the pixels upright (EXIF orientation \(header.orientation.rawValue))") }
         let conversionStep = steps.count
