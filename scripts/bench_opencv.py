@@ -6,11 +6,14 @@
              the same trick preflight uses;
   --full     as OpenCV scripts are usually written: cv2.imread (full size, colour, EXIF
              rotation), cvtColor to grey, resize (INTER_AREA) to 640 px.
+With OPENCV_THREADS=default, OpenCV keeps its own thread pool (detectMultiScale then uses every
+core; the decode stays on one), as a script that does not set it runs.
 Prints "files seconds faces". Usage: bench_opencv.py --reduced|--full CASCADE_DIR FILE..."""
-import sys, time
+import os, sys, time
 import cv2
 
-cv2.setNumThreads(1)  # one worker per process, as preflight --jobs 1
+if os.environ.get("OPENCV_THREADS") != "default":
+    cv2.setNumThreads(1)  # one worker per process, as preflight --jobs 1
 mode, d = sys.argv[1], sys.argv[2]
 face = cv2.CascadeClassifier(d + "/haarcascades/haarcascade_frontalface_alt2.xml")
 eyes = cv2.CascadeClassifier(d + "/haarcascades/haarcascade_eye.xml")
