@@ -57,6 +57,10 @@ extension Cascade {
         // Levels are resampled bilinearly from the nearest 2×2-averaged halving that is at
         // least as large, so no level aliases and none reads the full image more than once.
         var source = image
+        // One pair of summed-area buffers for every level (each level overwrites what it uses).
+        let tableSize = stride * (image.height + 1)
+        var sums = [UInt32](repeating: 0, count: tableSize)
+        var squares = [UInt32](repeating: 0, count: featureType == .haar ? tableSize : 0)
         while true {
             defer { factor *= scaleFactor }
             let winW = Int((Double(windowWidth) * factor).rounded()), winH = Int((Double(windowHeight) * factor).rounded())
@@ -68,7 +72,8 @@ extension Cascade {
             while source.width >= 2 * sw && source.height >= 2 * sh { source = source.halved() }
             let scaled = source.resized(width: sw, height: sh)
             let step = factor > 2 ? 1 : 2
-            let deepest = scan(scaled, plan: plan, stride: stride, spanX: spanX, spanY: spanY, step: step) { x, y in
+            let deepest = scan(scaled, plan: plan, stride: stride, sums: &sums, squares: &squares, spanX: spanX, spanY: spanY,
+                               step: step) { x, y in
                 hits.append(Box(x: Int((Double(x) * factor).rounded()), y: Int((Double(y) * factor).rounded()),
                                 width: winW, height: winH))
             }
@@ -84,19 +89,21 @@ extension Cascade {
 
     /// Returns the most stages any window passed.
     @discardableResult
-    func scan(_ image: GrayImage, plan: Plan, stride: Int, spanX: Int, spanY: Int, step: Int, hit: (Int, Int) -> Void) -> Int {
+    func scan(_ image: GrayImage, plan: Plan, stride: Int, sums: inout [UInt32], squares: inout [UInt32], spanX: Int, spanY: Int,
+              step: Int, hit: (Int, Int) -> Void) -> Int {
         var deepest = 0
-        let ii = IntegralImages(image, squares: featureType == .haar, tilted: hasTilted, stride: stride)
-        let s = ii.stride
+        IntegralImages.fill(image, stride: stride, sum: &sums, squares: &squares)
+        let tilted = hasTilted ? IntegralImages.tiltedTable(image, stride: stride) : []
+        let s = stride
         switch plan {
         case .haar(let plan):
             let nw = windowWidth - 2, nh = windowHeight - 2
             let n0 = s + 1, n1 = s + 1 + nw, n2 = (1 + nh) * s + 1, n3 = (1 + nh) * s + 1 + nw
             let area = Double(nw * nh)
             plan.withKernel { kernel in
-            ii.sum.withUnsafeBufferPointer { S in
-                ii.squares.withUnsafeBufferPointer { Q in
-                    ii.tilted.withUnsafeBufferPointer { T in
+            sums.withUnsafeBufferPointer { S in
+                squares.withUnsafeBufferPointer { Q in
+                    tilted.withUnsafeBufferPointer { T in
                         let sumBase = S.baseAddress!
                         let tiltedBase = T.baseAddress ?? sumBase
                         var y = 0
@@ -125,7 +132,7 @@ extension Cascade {
             }
             }
         case .lbp(let plan):
-            ii.sum.withUnsafeBufferPointer { S in
+            sums.withUnsafeBufferPointer { S in
                 var y = 0
                 while y < spanY {
                     var x = 0

@@ -41,32 +41,45 @@ public struct GrayImage: Sendable {
         if nw == width && nh == height { return self }
         if nw * 2 < width && nh * 2 < height { return boxShrunk(width: nw, height: nh) }
         let sx = Double(width) / Double(nw), sy = Double(height) / Double(nh)
-        var out = [UInt8](repeating: 0, count: nw * nh)
         // Precomputed column taps: index and 11-bit weight of the right neighbour.
-        var x0 = [Int](repeating: 0, count: nw), wx = [Int](repeating: 0, count: nw)
+        var x0 = [Int32](repeating: 0, count: nw), wx = [Int32](repeating: 0, count: nw)
         for x in 0..<nw {
             let f = max(0, (Double(x) + 0.5) * sx - 0.5)
             let i = min(Int(f), width - 1)
-            x0[x] = i
-            wx[x] = i + 1 < width ? Int(((f - Double(i)) * 2048).rounded()) : 0
+            x0[x] = Int32(i)
+            wx[x] = i + 1 < width ? Int32(((f - Double(i)) * 2048).rounded()) : 0
         }
         let w = width
-        pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<nh {
-                    let f = max(0, (Double(y) + 0.5) * sy - 0.5)
-                    let r0 = min(Int(f), height - 1)
-                    let r1 = min(r0 + 1, height - 1)
-                    let wy = Int(((f - Double(r0)) * 2048).rounded())
-                    let row0 = r0 * w, row1 = r1 * w
-                    for x in 0..<nw {
-                        let i = x0[x], a = wx[x], j = a > 0 ? i + 1 : i
-                        let top = Int(src[row0 + i]) * (2048 - a) + Int(src[row0 + j]) * a
-                        let bottom = Int(src[row1 + i]) * (2048 - a) + Int(src[row1 + j]) * a
-                        dst[y * nw + x] = UInt8((top * (2048 - wy) + bottom * wy + (1 << 21)) >> 22)
+        // Each output row: the two source rows blended (a contiguous, vectorisable pass), then
+        // the columns. Integer arithmetic throughout, so the result is exactly the one-pass
+        // bilinear blend of the four neighbours.
+        var blended = [Int32](repeating: 0, count: w + 1)
+        let out = [UInt8](unsafeUninitializedCapacity: nw * nh) { dst, initialized in
+            pixels.withUnsafeBufferPointer { src in
+                blended.withUnsafeMutableBufferPointer { rowBuffer in
+                    x0.withUnsafeBufferPointer { X0 in
+                        wx.withUnsafeBufferPointer { WX in
+                            let row = rowBuffer.baseAddress!
+                            for y in 0..<nh {
+                                let f = max(0, (Double(y) + 0.5) * sy - 0.5)
+                                let r0 = min(Int(f), height - 1)
+                                let r1 = min(r0 + 1, height - 1)
+                                let wy = Int32(((f - Double(r0)) * 2048).rounded())
+                                let a = src.baseAddress! + r0 * w, b = src.baseAddress! + r1 * w
+                                for x in 0..<w { row[x] = Int32(a[x]) &* (2048 &- wy) &+ Int32(b[x]) &* wy }
+                                row[w] = row[w - 1]
+                                let d = dst.baseAddress! + y * nw
+                                for x in 0..<nw {
+                                    let i = Int(X0[x]), t = Int(WX[x])
+                                    let v = Int(row[i]) * (2048 - t) + Int(row[i + 1]) * t
+                                    d[x] = UInt8(truncatingIfNeeded: (v + (1 << 21)) >> 22)
+                                }
+                            }
+                        }
                     }
                 }
             }
+            initialized = nw * nh
         }
         return GrayImage(width: nw, height: nh, pixels: out)
     }

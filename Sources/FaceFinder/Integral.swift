@@ -17,10 +17,23 @@ struct IntegralImages {
     init(_ image: GrayImage, squares wantSquares: Bool, tilted wantTilted: Bool, stride: Int? = nil) {
         width = image.width
         height = image.height
-        let w = width, h = height, s = max(w + 1, stride ?? 0)
+        let s = max(image.width + 1, stride ?? 0)
         self.stride = s
-        var sum = [UInt32](repeating: 0, count: s * (h + 1))
-        var sq = [UInt32](repeating: 0, count: wantSquares ? s * (h + 1) : 0)
+        var sum = [UInt32](repeating: 0, count: s * (image.height + 1))
+        var sq = [UInt32](repeating: 0, count: wantSquares ? s * (image.height + 1) : 0)
+        IntegralImages.fill(image, stride: s, sum: &sum, squares: &sq)
+        self.sum = sum
+        self.squares = sq
+        self.tilted = wantTilted ? IntegralImages.tiltedTable(image, stride: s) : []
+    }
+
+    /// Writes the sum (and, when `squares` is not empty, squared-sum) tables of `image` into
+    /// buffers of at least `stride` × (height + 1) entries whose first row and column are zero:
+    /// rows 1…height, columns 1…width are overwritten, so one pair of buffers serves every level
+    /// of a pyramid without clearing.
+    static func fill(_ image: GrayImage, stride s: Int, sum: inout [UInt32], squares: inout [UInt32]) {
+        let w = image.width, h = image.height
+        precondition(s > w && sum.count >= s * (h + 1) && (squares.isEmpty || squares.count >= s * (h + 1)))
         image.pixels.withUnsafeBufferPointer { px in
             sum.withUnsafeMutableBufferPointer { S in
                 for y in 0..<h {
@@ -32,8 +45,8 @@ struct IntegralImages {
                     }
                 }
             }
-            if wantSquares {
-                sq.withUnsafeMutableBufferPointer { Q in
+            if !squares.isEmpty {
+                squares.withUnsafeMutableBufferPointer { Q in
                     for y in 0..<h {
                         var rowSum: UInt32 = 0
                         let src = y * w, above = y * s, here = (y + 1) * s
@@ -46,9 +59,6 @@ struct IntegralImages {
                 }
             }
         }
-        self.sum = sum
-        self.squares = sq
-        self.tilted = wantTilted ? IntegralImages.tiltedTable(image, stride: s) : []
     }
 
     /// Built with the recurrence T(X,Y) = T(X−1,Y−1) + T(X+1,Y−1) − T(X,Y−2) + I(X−1,Y−1) + I(X−1,Y−2)
