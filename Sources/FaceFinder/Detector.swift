@@ -47,6 +47,21 @@ extension Cascade {
     }
 
     public func detectRaw(in image: GrayImage, options: DetectionOptions, deepestStage: inout Int) -> [Box] {
+        detectRaw(in: image, options: options, deepestStage: &deepestStage, lanes: Self.lanesByDefault)
+    }
+
+    /// Optimised builds scan eight windows at a time. Unoptimised (debug) builds keep to one at a
+    /// time, where generic SIMD code is many times slower; the tests compare the two scans.
+    static let lanesByDefault: Bool = {
+        #if DEBUG
+        false
+        #else
+        true
+        #endif
+    }()
+
+    /// `lanes: false` keeps to the one-window-at-a-time scan (the tests compare the two).
+    func detectRaw(in image: GrayImage, options: DetectionOptions, deepestStage: inout Int, lanes: Bool) -> [Box] {
         deepestStage = 0
         var hits: [Box] = []
         var factor = 1.0
@@ -57,8 +72,9 @@ extension Cascade {
         // Levels are resampled bilinearly from the nearest 2×2-averaged halving that is at
         // least as large, so no level aliases and none reads the full image more than once.
         var source = image
-        // One pair of summed-area buffers for every level (each level overwrites what it uses).
-        let tableSize = stride * (image.height + 1)
+        // One pair of summed-area buffers for every level (each level overwrites what it uses),
+        // with room for eight-lane loads that reach past the last row.
+        let tableSize = stride * (image.height + 1) + Self.lanePadding
         var sums = [UInt32](repeating: 0, count: tableSize)
         var squares = [UInt32](repeating: 0, count: featureType == .haar ? tableSize : 0)
         while true {
@@ -73,7 +89,7 @@ extension Cascade {
             let scaled = source.resized(width: sw, height: sh)
             let step = factor > 2 ? 1 : 2
             let deepest = scan(scaled, plan: plan, stride: stride, sums: &sums, squares: &squares, spanX: spanX, spanY: spanY,
-                               step: step) { x, y in
+                               step: step, lanes: lanes) { x, y in
                 hits.append(Box(x: Int((Double(x) * factor).rounded()), y: Int((Double(y) * factor).rounded()),
                                 width: winW, height: winH))
             }
@@ -81,6 +97,9 @@ extension Cascade {
         }
         return hits
     }
+
+    /// Entries past a summed-area table that eight-lane loads may read (masked lanes only).
+    static let lanePadding = 64
 
     enum Plan {
         case haar(HaarPlan)
@@ -90,7 +109,7 @@ extension Cascade {
     /// Returns the most stages any window passed.
     @discardableResult
     func scan(_ image: GrayImage, plan: Plan, stride: Int, sums: inout [UInt32], squares: inout [UInt32], spanX: Int, spanY: Int,
-              step: Int, hit: (Int, Int) -> Void) -> Int {
+              step: Int, lanes: Bool = true, hit: (Int, Int) -> Void) -> Int {
         var deepest = 0
         IntegralImages.fill(image, stride: stride, sum: &sums, squares: &squares)
         let tilted = hasTilted ? IntegralImages.tiltedTable(image, stride: stride) : []
@@ -106,6 +125,12 @@ extension Cascade {
                     tilted.withUnsafeBufferPointer { T in
                         let sumBase = S.baseAddress!
                         let tiltedBase = T.baseAddress ?? sumBase
+                        if lanes && kernel.pairTrees && !hasTilted && S.count >= s * (image.height + 1) + Self.lanePadding
+                            && Q.count >= s * (image.height + 1) + Self.lanePadding {
+                            deepest = kernel.scanLanes(sum: sumBase, squares: Q.baseAddress!, stride: s, corners: (n0, n1, n2, n3),
+                                                       area: area, spanX: spanX, spanY: spanY, step: step, hit: hit)
+                            return
+                        }
                         var y = 0
                         while y < spanY {
                             var x = 0
@@ -244,11 +269,107 @@ struct HaarPlan {
             Float(Int32(bitPattern: t[Int(o.0)] &- t[Int(o.1)] &- t[Int(o.2)] &+ t[Int(o.3)]))
         }
 
+        /// Live lanes at or below which the windows continue one at a time.
+        static let laneThreshold = 1
+
+        /// Eight window positions at a time (x, x + step, … x + 7·step) for two-node-tree
+        /// cascades without tilted features: every feature's corner sums are eight-lane loads.
+        /// The result is exactly the one-window-at-a-time scan's: the same windows are visited
+        /// (a window rejected by the variance test or by stage 0 skips the next position, which
+        /// is then not reported whatever it would give), with the same arithmetic per lane, and
+        /// hits are reported in the same order. Returns the most stages any visited window passed.
+        func scanLanes(sum: UnsafePointer<UInt32>, squares: UnsafePointer<UInt32>, stride s: Int, corners: (Int, Int, Int, Int),
+                       area: Double, spanX: Int, spanY: Int, step: Int, hit: (Int, Int) -> Void) -> Int {
+            typealias Lanes = SIMD8<Float>
+            let (n0, n1, n2, n3) = corners
+            let flat = 100 * area * area
+            var deepest = 0
+            @inline(__always) func load(_ p: UnsafePointer<UInt32>) -> SIMD8<UInt32> {
+                step == 1 ? UnsafeRawPointer(p).loadUnaligned(as: SIMD8<UInt32>.self)
+                    : UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt32>.self).evenHalf
+            }
+            @inline(__always) func rect(_ t: UnsafePointer<UInt32>, _ o: (Int32, Int32, Int32, Int32)) -> Lanes {
+                Lanes(SIMD8<Int32>(truncatingIfNeeded: load(t + Int(o.0)) &- load(t + Int(o.1)) &- load(t + Int(o.2)) &+ load(t + Int(o.3))))
+            }
+            @inline(__always) func value(_ n: UnsafePointer<CompiledNode>, _ t: UnsafePointer<UInt32>) -> Lanes {
+                var v = n.pointee.w0 * rect(t, n.pointee.o0) + n.pointee.w1 * rect(t, n.pointee.o1)
+                if n.pointee.threeRects { v += n.pointee.w2 * rect(t, n.pointee.o2) }
+                return v
+            }
+            /// Stage `si`'s sum for all eight lanes.
+            @inline(__always) func stageTotal(_ si: Int, _ t: UnsafePointer<UInt32>, _ inverseNorm: Lanes) -> Lanes {
+                let stage = stages[si]
+                var total = Lanes(repeating: 0)
+                for tree in Int(stage.first)..<Int(stage.end) {
+                    let a = nodes + 2 * tree, b = a + 1
+                    // Node 0 leads to leaf 0 or to node 1 (its `left` says which way "below" goes);
+                    // node 1 leads to leaf 1 (below) or leaf 2.
+                    let below0 = value(a, t) * inverseNorm .< a.pointee.threshold
+                    let toNode1 = a.pointee.left == 1 ? below0 : .!below0
+                    let below1 = value(b, t) * inverseNorm .< b.pointee.threshold
+                    let l = leaves + 3 * tree
+                    var leaf = Lanes(repeating: l[2])
+                    leaf.replace(with: l[1], where: below1)
+                    leaf.replace(with: l[0], where: .!toNode1)
+                    total += leaf
+                }
+                return total
+            }
+            var y = 0
+            while y < spanY {
+                var x = 0
+                while x < spanX {
+                    let p = y * s + x
+                    let t = sum + p
+                    let valsum = SIMD8<Double>(SIMD8<Int32>(truncatingIfNeeded: load(t + n0) &- load(t + n1) &- load(t + n2) &+ load(t + n3)))
+                    let q = squares + p
+                    let sq = SIMD8<Double>(load(q + n0) &- load(q + n1) &- load(q + n2) &+ load(q + n3))
+                    let nf = area * sq - valsum * valsum
+                    // (as a Float-lane mask: the comparison itself is made in Double)
+                    let varianceOK = Lanes(SIMD8<Double>(repeating: 0).replacing(with: 1, where: nf .> flat)) .> 0
+                    let inverseNorm = Lanes(1 / nf.squareRoot())
+                    let total0 = stageTotal(0, t, inverseNorm)
+                    let pass0 = varianceOK .& .!(total0 .< stages[0].threshold)
+                    // The windows the one-at-a-time scan visits: a rejection skips the next one.
+                    var visited = SIMDMask<SIMD8<Int32>>(repeating: false)
+                    var k = 0
+                    while k < 8 && x + k * step < spanX {
+                        visited[k] = true
+                        k += pass0[k] ? 1 : 2
+                    }
+                    var active = visited .& pass0
+                    var si = 1
+                    var count = 0
+                    for lane in 0..<8 where active[lane] { count += 1 }
+                    // Eight lanes cost about three single windows: with fewer live ones, each goes
+                    // on alone.
+                    while si < stageCount && count > Self.laneThreshold {
+                        let pass = .!(stageTotal(si, t, inverseNorm) .< stages[si].threshold)
+                        if any(active .& .!pass) { deepest = max(deepest, si) }
+                        active = active .& pass
+                        count = 0
+                        for lane in 0..<8 where active[lane] { count += 1 }
+                        si += 1
+                    }
+                    if count > 0 {
+                        for lane in 0..<8 where active[lane] {
+                            let r = si == stageCount ? 1
+                                : run(sum: t + lane * step, tilted: t + lane * step, inverseNorm: inverseNorm[lane], from: si)
+                            if r > 0 { hit(x + lane * step, y); deepest = stageCount } else { deepest = max(deepest, -r) }
+                        }
+                    }
+                    x += k * step
+                }
+                y += step
+            }
+            return deepest
+        }
+
         /// > 0: accepted; otherwise minus the index of the rejecting stage. `sum` and `tilted`
         /// point at the window's top-left corner in their tables.
         @inline(__always)
-        func run(sum: UnsafePointer<UInt32>, tilted: UnsafePointer<UInt32>, inverseNorm: Float) -> Int {
-            var si = 0
+        func run(sum: UnsafePointer<UInt32>, tilted: UnsafePointer<UInt32>, inverseNorm: Float, from first: Int = 0) -> Int {
+            var si = first
             while si < stageCount {
                 let stage = stages[si]
                 var total: Float = 0

@@ -149,3 +149,41 @@ struct DetectionTests {
         }
     }
 }
+
+@Suite("eight-lane scan")
+struct LaneScanTests {
+    /// Pseudo-random texture with flat patches (variance rejections) and a gradient.
+    static func texture(width: Int, height: Int, seed: UInt32) -> GrayImage {
+        var state = seed
+        var px = [UInt8](repeating: 0, count: width * height)
+        for y in 0..<height {
+            for x in 0..<width {
+                state = state &* 1_664_525 &+ 1_013_904_223
+                let flat = (x / 40 + y / 40) % 3 == 0
+                px[y * width + x] = flat ? 128 : UInt8(truncatingIfNeeded: Int(state >> 26) + x / 3 + (y % 17) * 4)
+            }
+        }
+        return GrayImage(width: width, height: height, pixels: px)
+    }
+
+    @Test("visits the same windows and finds the same hits as the one-window scan")
+    func sameAsScalar() throws {
+        let cascade = try Cascade(file: cascadeDir + "/" + CascadeSet.frontalFile)
+        let photo = try astronaut()
+        let small = photo.resized(width: 256, height: 256)
+        var images = [small, photo.resized(width: 173, height: 211), Self.texture(width: 203, height: 157, seed: 7)]
+        images.append(small.cropped(Box(x: 50, y: 20, width: 150, height: 150)))
+        var found = 0
+        for image in images {
+            for options in [DetectionOptions(minNeighbors: 3, minSize: 20), DetectionOptions(scaleFactor: 1.05, minNeighbors: 3, minSize: 30, maxSize: 90)] {
+                var deepLanes = 0, deepScalar = 0
+                let lanes = cascade.detectRaw(in: image, options: options, deepestStage: &deepLanes, lanes: true)
+                let scalar = cascade.detectRaw(in: image, options: options, deepestStage: &deepScalar, lanes: false)
+                #expect(lanes == scalar, "\(image.width)×\(image.height)")
+                #expect(deepLanes == deepScalar)
+                found += scalar.count
+            }
+        }
+        #expect(found > 10)  // the astronaut's face gives many raw hits: the comparison is not vacuous
+    }
+}

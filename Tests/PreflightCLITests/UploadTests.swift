@@ -180,12 +180,33 @@ struct UploadTests {
         let dir = try Self.folder(["good-centred.jpg"])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let lock = try UploadManifest.Lock(manifest: dir + "/preflight-uploads.json") {}
-        DispatchQueue.global().asyncAfter(deadline: .now() + 1.5) { lock.release() }
-        let start = Date()
-        let r = try upload(server, key: "key-ok", [dir])
-        #expect(r.status == 0)
-        #expect(r.stderr.contains("waiting"), "\(r.stderr)")
-        #expect(Date().timeIntervalSince(start) >= 1.4)
+        // The second run is started while the lock is held and released only once it says it is
+        // waiting (however long its check pass takes on a busy machine).
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["upload", "--endpoint", server.url, "--api-endpoint", server.url, dir]
+        process.environment = ["PATH": "/usr/bin:/bin", "HEYGEN_API_KEY": "key-ok", "PREFLIGHT_BACKOFF_MS": "20"]
+        let err = FileManager.default.temporaryDirectory.appendingPathComponent("err-\(UUID())")
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: err) }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        var said = ""
+        while Date() < deadline && process.isRunning {
+            said = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+            if said.contains("waiting") { break }
+            usleep(50_000)
+        }
+        #expect(said.contains("waiting"), "\(said)")
+        usleep(300_000)
+        // Nothing was uploaded or recorded while the lock was held.
+        #expect(process.isRunning)
+        #expect(!server.requests.contains("POST /v1/asset"))
+        lock.release()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
         #expect(try Self.manifest(dir).count == 1)
     }
 }
