@@ -272,6 +272,29 @@ struct HaarPlan {
         /// Live lanes at or below which the windows continue one at a time.
         static let laneThreshold = 1
 
+        /// For each pattern of the eight lanes' first-stage results (bit k: window k passed the
+        /// variance test and stage 0), which windows the one-at-a-time scan visits and how many
+        /// positions it moves on: a rejected window makes it skip the next one.
+        static let walks: [(visited: UInt8, advance: UInt8)] = (0..<256).map { passed in
+            var visited = 0, k = 0
+            while k < 8 {
+                visited |= 1 << k
+                k += passed & (1 << k) != 0 ? 1 : 2
+            }
+            return (UInt8(visited), UInt8(k))
+        }
+
+        /// The lanes set in `mask` as bits 0–7.
+        @inline(__always)
+        static func bits(_ mask: SIMDMask<SIMD8<Int32>>) -> Int {
+            Int(SIMD8<Int32>(repeating: 0).replacing(with: SIMD8<Int32>(1, 2, 4, 8, 16, 32, 64, 128), where: mask).wrappedSum())
+        }
+
+        @inline(__always)
+        static func bits(_ mask: SIMDMask<SIMD8<Int64>>) -> Int {
+            Int(SIMD8<Int64>(repeating: 0).replacing(with: SIMD8<Int64>(1, 2, 4, 8, 16, 32, 64, 128), where: mask).wrappedSum())
+        }
+
         /// Eight window positions at a time (x, x + step, … x + 7·step) for two-node-tree
         /// cascades without tilted features: every feature's corner sums are eight-lane loads.
         /// The result is exactly the one-window-at-a-time scan's: the same windows are visited
@@ -284,6 +307,8 @@ struct HaarPlan {
             let (n0, n1, n2, n3) = corners
             let flat = 100 * area * area
             var deepest = 0
+            @inline(__always) func bits(_ m: SIMDMask<SIMD8<Int32>>) -> Int { Kernel.bits(m) }
+            @inline(__always) func bits(_ m: SIMDMask<SIMD8<Int64>>) -> Int { Kernel.bits(m) }
             @inline(__always) func load(_ p: UnsafePointer<UInt32>) -> SIMD8<UInt32> {
                 step == 1 ? UnsafeRawPointer(p).loadUnaligned(as: SIMD8<UInt32>.self)
                     : UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt32>.self).evenHalf
@@ -325,39 +350,35 @@ struct HaarPlan {
                     let q = squares + p
                     let sq = SIMD8<Double>(load(q + n0) &- load(q + n1) &- load(q + n2) &+ load(q + n3))
                     let nf = area * sq - valsum * valsum
-                    // (as a Float-lane mask: the comparison itself is made in Double)
-                    let varianceOK = Lanes(SIMD8<Double>(repeating: 0).replacing(with: 1, where: nf .> flat)) .> 0
+                    let varianceBits = bits(nf .> flat)
+                    var pass0Bits = 0
                     let inverseNorm = Lanes(1 / nf.squareRoot())
-                    let total0 = stageTotal(0, t, inverseNorm)
-                    let pass0 = varianceOK .& .!(total0 .< stages[0].threshold)
-                    // The windows the one-at-a-time scan visits: a rejection skips the next one.
-                    var visited = SIMDMask<SIMD8<Int32>>(repeating: false)
-                    var k = 0
-                    while k < 8 && x + k * step < spanX {
-                        visited[k] = true
-                        k += pass0[k] ? 1 : 2
+                    if varianceBits != 0 {
+                        let total0 = stageTotal(0, t, inverseNorm)
+                        pass0Bits = varianceBits & bits(.!(total0 .< stages[0].threshold))
                     }
-                    var active = visited .& pass0
+                    // The windows the one-at-a-time scan visits (a rejection skips the next one),
+                    // up to the end of the row.
+                    let walk = Kernel.walks[pass0Bits]
+                    let limit = min(8, (spanX - x + step - 1) / step)
+                    var active = pass0Bits & Int(walk.visited) & (1 << limit - 1)
                     var si = 1
-                    var count = 0
-                    for lane in 0..<8 where active[lane] { count += 1 }
-                    // Eight lanes cost about three single windows: with fewer live ones, each goes
-                    // on alone.
-                    while si < stageCount && count > Self.laneThreshold {
-                        let pass = .!(stageTotal(si, t, inverseNorm) .< stages[si].threshold)
-                        if any(active .& .!pass) { deepest = max(deepest, si) }
-                        active = active .& pass
-                        count = 0
-                        for lane in 0..<8 where active[lane] { count += 1 }
+                    // Eight lanes cost about as much as two single windows: with one live lane,
+                    // it goes on alone.
+                    while si < stageCount && active.nonzeroBitCount > Self.laneThreshold {
+                        let pass = bits(.!(stageTotal(si, t, inverseNorm) .< stages[si].threshold))
+                        if active & ~pass != 0 { deepest = max(deepest, si) }
+                        active &= pass
                         si += 1
                     }
-                    if count > 0 {
-                        for lane in 0..<8 where active[lane] {
-                            let r = si == stageCount ? 1
-                                : run(sum: t + lane * step, tilted: t + lane * step, inverseNorm: inverseNorm[lane], from: si)
-                            if r > 0 { hit(x + lane * step, y); deepest = stageCount } else { deepest = max(deepest, -r) }
-                        }
+                    while active != 0 {
+                        let lane = active.trailingZeroBitCount
+                        active &= active - 1
+                        let r = si == stageCount ? 1
+                            : run(sum: t + lane * step, tilted: t + lane * step, inverseNorm: inverseNorm[lane], from: si)
+                        if r > 0 { hit(x + lane * step, y); deepest = stageCount } else { deepest = max(deepest, -r) }
                     }
+                    let k = Int(walk.advance)
                     x += k * step
                 }
                 y += step

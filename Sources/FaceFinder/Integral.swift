@@ -36,24 +36,28 @@ struct IntegralImages {
         precondition(s > w && sum.count >= s * (h + 1) && (squares.isEmpty || squares.count >= s * (h + 1)))
         image.pixels.withUnsafeBufferPointer { px in
             sum.withUnsafeMutableBufferPointer { S in
-                for y in 0..<h {
-                    var rowSum: UInt32 = 0
-                    let src = y * w, above = y * s, here = (y + 1) * s
-                    for x in 0..<w {
-                        rowSum &+= UInt32(px[src + x])
-                        S[here + x + 1] = S[above + x + 1] &+ rowSum
-                    }
-                }
-            }
-            if !squares.isEmpty {
-                squares.withUnsafeMutableBufferPointer { Q in
+                if squares.isEmpty {
                     for y in 0..<h {
                         var rowSum: UInt32 = 0
                         let src = y * w, above = y * s, here = (y + 1) * s
                         for x in 0..<w {
+                            rowSum &+= UInt32(px[src + x])
+                            S[here + x + 1] = S[above + x + 1] &+ rowSum
+                        }
+                    }
+                    return
+                }
+                // Both tables in one pass over the pixels.
+                squares.withUnsafeMutableBufferPointer { Q in
+                    for y in 0..<h {
+                        var rowSum: UInt32 = 0, rowSquares: UInt32 = 0
+                        let src = y * w, above = y * s, here = (y + 1) * s
+                        for x in 0..<w {
                             let v = UInt32(px[src + x])
-                            rowSum &+= v &* v
-                            Q[here + x + 1] = Q[above + x + 1] &+ rowSum
+                            rowSum &+= v
+                            rowSquares &+= v &* v
+                            S[here + x + 1] = S[above + x + 1] &+ rowSum
+                            Q[here + x + 1] = Q[above + x + 1] &+ rowSquares
                         }
                     }
                 }

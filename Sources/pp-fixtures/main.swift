@@ -202,10 +202,10 @@ func detect(cascadePath: String, imagePath: String, neighbors: Int) {
         var raw: [Box] = []
         var ts = timespec(), te = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
-        for _ in 0..<5 { raw = cascade.detectRaw(in: gray) }
+        for _ in 0..<20 { raw = cascade.detectRaw(in: gray) }
         clock_gettime(CLOCK_MONOTONIC, &te)
-        let ms = (Double(te.tv_sec - ts.tv_sec) * 1e3 + Double(te.tv_nsec - ts.tv_nsec) / 1e6) / 5
-        print("raw \(raw.count) in \(Int(ms)) ms per run (\(gray.width)×\(gray.height))")
+        let ms = (Double(te.tv_sec - ts.tv_sec) * 1e3 + Double(te.tv_nsec - ts.tv_nsec) / 1e6) / 20
+        print("raw \(raw.count) in \(Double(Int(ms * 10)) / 10) ms per run (\(gray.width)×\(gray.height))")
         for d in Grouping.group(raw, minNeighbors: neighbors, eps: 0.2) {
             print("\(d.box.x) \(d.box.y) \(d.box.width) \(d.box.height) \(d.neighbors)")
         }
