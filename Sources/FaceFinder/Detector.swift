@@ -125,7 +125,7 @@ extension Cascade {
                     tilted.withUnsafeBufferPointer { T in
                         let sumBase = S.baseAddress!
                         let tiltedBase = T.baseAddress ?? sumBase
-                        if lanes && kernel.pairTrees && !hasTilted && S.count >= s * (image.height + 1) + Self.lanePadding
+                        if lanes && (kernel.pairTrees || kernel.stumps) && !hasTilted && S.count >= s * (image.height + 1) + Self.lanePadding
                             && Q.count >= s * (image.height + 1) + Self.lanePadding {
                             deepest = kernel.scanLanes(sum: sumBase, squares: Q.baseAddress!, stride: s, corners: (n0, n1, n2, n3),
                                                        area: area, spanX: spanX, spanY: spanY, step: step, hit: hit)
@@ -231,8 +231,13 @@ struct HaarPlan {
             let n0 = nodes[a], n1 = nodes[a + 1]
             return ((n0.left == 0 && n0.right == 1) || (n0.left == 1 && n0.right == 0)) && n1.left == -1 && n1.right == -2
         }
+        // The eye and profile cascades are stumps: one node, straight to one of two leaves.
+        stumps = c.trees.allSatisfy { t in
+            Int(t.firstNode) < nodes.count && nodes[Int(t.firstNode)].left <= 0 && nodes[Int(t.firstNode)].right <= 0
+        }
     }
     var pairTrees = false
+    var stumps = false
 
     /// Runs `body` with raw pointers to the compiled arrays (valid only inside it).
     func withKernel<R>(_ body: (Kernel) -> R) -> R {
@@ -241,7 +246,7 @@ struct HaarPlan {
                 leaves.withUnsafeBufferPointer { l in
                     stages.withUnsafeBufferPointer { st in
                         body(Kernel(nodes: n.baseAddress!, trees: t.baseAddress!, leaves: l.baseAddress!,
-                                    stages: st.baseAddress!, stageCount: st.count, pairTrees: pairTrees))
+                                    stages: st.baseAddress!, stageCount: st.count, pairTrees: pairTrees, stumps: stumps))
                     }
                 }
             }
@@ -255,6 +260,7 @@ struct HaarPlan {
         let stages: UnsafePointer<CompiledStage>
         let stageCount: Int
         let pairTrees: Bool
+        let stumps: Bool
 
         @inline(__always)
         static func value(_ n: UnsafePointer<CompiledNode>, _ sum: UnsafePointer<UInt32>, _ tilted: UnsafePointer<UInt32>) -> Float {
@@ -295,8 +301,8 @@ struct HaarPlan {
             Int(SIMD8<Int64>(repeating: 0).replacing(with: SIMD8<Int64>(1, 2, 4, 8, 16, 32, 64, 128), where: mask).wrappedSum())
         }
 
-        /// Eight window positions at a time (x, x + step, … x + 7·step) for two-node-tree
-        /// cascades without tilted features: every feature's corner sums are eight-lane loads.
+        /// Eight window positions at a time (x, x + step, … x + 7·step) for cascades of two-node
+        /// trees or of stumps, without tilted features: every feature's corner sums are eight-lane loads.
         /// The result is exactly the one-window-at-a-time scan's: the same windows are visited
         /// (a window rejected by the variance test or by stage 0 skips the next position, which
         /// is then not reported whatever it would give), with the same arithmetic per lane, and
@@ -325,6 +331,15 @@ struct HaarPlan {
             @inline(__always) func stageTotal(_ si: Int, _ t: UnsafePointer<UInt32>, _ inverseNorm: Lanes) -> Lanes {
                 let stage = stages[si]
                 var total = Lanes(repeating: 0)
+                if !pairTrees {
+                    for tree in Int(stage.first)..<Int(stage.end) {
+                        let n = nodes + Int(trees[tree].firstNode), l = leaves + Int(trees[tree].firstLeaf)
+                        var leaf = Lanes(repeating: l[-Int(n.pointee.right)])
+                        leaf.replace(with: l[-Int(n.pointee.left)], where: value(n, t) * inverseNorm .< n.pointee.threshold)
+                        total += leaf
+                    }
+                    return total
+                }
                 for tree in Int(stage.first)..<Int(stage.end) {
                     let a = nodes + 2 * tree, b = a + 1
                     // Node 0 leads to leaf 0 or to node 1 (its `left` says which way "below" goes);
