@@ -32,7 +32,7 @@ let package = Package(
         .executableTarget(name: "pp-fixtures", dependencies: ["PhotoCodec", "PreflightKit", "FaceFinder"]),
         .testTarget(name: "PhotoCodecTests", dependencies: ["PhotoCodec"]),
         .testTarget(name: "FaceFinderTests", dependencies: ["FaceFinder", "PhotoCodec"]),
-        .testTarget(name: "PreflightKitTests", dependencies: ["PreflightKit", "PhotoCodec"]),
+        .testTarget(name: "PreflightKitTests", dependencies: ["PreflightKit", "PhotoCodec", "FaceFinder"]),
         .testTarget(name: "PreflightCLITests", dependencies: ["preflight", "preflight-upload", "PreflightKit", "PhotoCodec"]),
     ],
     swiftLanguageModes: [.v6]

@@ -73,6 +73,13 @@ public struct Face: Sendable, Equatable {
     /// The eye on the image's left side (the person's right eye) and on the image's right side.
     public var leftEye: Point?
     public var rightEye: Point?
+    public init(box: Box, neighbors: Int, leftEye: Point? = nil, rightEye: Point? = nil) {
+        self.box = box
+        self.neighbors = neighbors
+        self.leftEye = leftEye
+        self.rightEye = rightEye
+    }
+
     /// Both eyes found where eyes belong.
     public var verified: Bool { leftEye != nil && rightEye != nil }
 
@@ -103,6 +110,13 @@ public struct FaceScene: Sendable {
     public var profiles: [Box]
     /// A frontal face found only after rotating the image by this many degrees (a tilted head).
     public var rotatedFaceAngle: Double?
+
+    public init(faces: [Face], rejected: [Face] = [], profiles: [Box] = [], rotatedFaceAngle: Double? = nil) {
+        self.faces = faces
+        self.rejected = rejected
+        self.profiles = profiles
+        self.rotatedFaceAngle = rotatedFaceAngle
+    }
 
     public func scaled(by s: Double) -> FaceScene {
         FaceScene(faces: faces.map { $0.scaled(by: s) }, rejected: rejected.map { $0.scaled(by: s) },

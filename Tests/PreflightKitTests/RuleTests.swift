@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FaceFinder
 import PhotoCodec
 @testable import PreflightKit
 
@@ -206,5 +207,65 @@ struct SHA256Tests {
         }
         #expect(i == million.count)
         #expect(pieces.finish().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() == SHA256.hex(million))
+    }
+}
+
+/// The `frontal` rule's decisions on constructed scenes: the labelled photo sets have tilted heads
+/// but no turned ones, so the profile and eye-geometry paths are checked here.
+@Suite("frontal rule")
+struct FrontalRuleTests {
+    let frontal = FrontalRule(options: RuleOptions(defaultsOf: FrontalRule.description))
+    let count = FaceCountRule(options: RuleOptions(defaultsOf: FaceCountRule.description))
+
+    func facts(_ scene: FaceScene) -> PhotoFacts {
+        var f = PhotoFacts(path: "x.jpg", header: PhotoHeader(format: .jpeg, byteCount: 1000))
+        f.faces = FaceAnalysis(imageWidth: 1000, imageHeight: 1500, scale: 2, scene: scene, measures: nil, isGreyscale: false,
+                               backgroundClutter: nil)
+        return f
+    }
+
+    /// A 300 px face box at (350, 400) with eyes `ied` apart about (cx, 510), the right one `drop` px lower.
+    func face(cx: Double = 500, ied: Double = 120, drop: Double = 0, eyes: Bool = true) -> Face {
+        Face(box: Box(x: 350, y: 400, width: 300, height: 300), neighbors: 20,
+             leftEye: eyes ? Point(x: cx - ied / 2, y: 510 - drop / 2) : nil, rightEye: eyes ? Point(x: cx + ied / 2, y: 510 + drop / 2) : nil)
+    }
+
+    @Test("a face seen only in profile fails frontal, not face_count; it cannot be fixed")
+    func profile() {
+        let f = facts(FaceScene(faces: [], profiles: [Box(x: 300, y: 300, width: 250, height: 250)]))
+        let found = frontal.check(f)
+        #expect(found.count == 1 && found[0].severity == .error && !found[0].fixable)
+        #expect(found.first?.message.contains("turned to the side") == true)
+        #expect(count.check(f).isEmpty)
+        // With neither a face nor a profile, it is face_count's "no face".
+        let nothing = facts(FaceScene(faces: []))
+        #expect(frontal.check(nothing).isEmpty)
+        #expect(count.check(nothing).first?.message.contains("No face") == true)
+    }
+
+    @Test("a head found only in a rotated copy fails frontal, fixably, with the angle")
+    func rotated() {
+        let found = frontal.check(facts(FaceScene(faces: [], rotatedFaceAngle: -25)))
+        #expect(found.count == 1 && found[0].severity == .error && found[0].fixable)
+        #expect(found.first?.message.contains("25°") == true)
+    }
+
+    @Test("roll: level passes, over 8° warns, over 15° fails; both fixable", arguments: [(0.0, nil), (7.0, nil), (10.0, Severity.warning), (20.0, .error)] as [(Double, Severity?)])
+    func roll(_ degrees: Double, _ expected: Severity?) {
+        let drop = 120 * tan(degrees * Double.pi / 180)
+        let found = frontal.check(facts(FaceScene(faces: [face(drop: drop)])))
+        #expect(found.first?.severity == expected, "\(degrees)°: \(found)")
+        if expected != nil { #expect(found.first?.fixable == true) }
+    }
+
+    @Test("eyes off the face box's centre line by more than 0.3 inter-eye distances warn of a turned head")
+    func yaw() {
+        // Eye midpoint 0.4 IED (48 px) right of the box centre: turned.
+        let turned = frontal.check(facts(FaceScene(faces: [face(cx: 548)])))
+        #expect(turned.first?.severity == .warning && turned.first?.message.contains("turned") == true, "\(turned)")
+        // 0.2 IED: within tolerance.
+        #expect(frontal.check(facts(FaceScene(faces: [face(cx: 524)]))).isEmpty)
+        // Without eyes the geometry is estimated from the box, so it says nothing about turning.
+        #expect(frontal.check(facts(FaceScene(faces: [face(cx: 548, eyes: false)]))).isEmpty)
     }
 }
