@@ -367,8 +367,10 @@ struct HaarPlan {
                     let nf = area * sq - valsum * valsum
                     let varianceBits = bits(nf .> flat)
                     var pass0Bits = 0
-                    let inverseNorm = Lanes(1 / nf.squareRoot())
+                    // (square roots and divisions only where some window has contrast)
+                    var inverseNorm = Lanes(repeating: 0)
                     if varianceBits != 0 {
+                        inverseNorm = Lanes(1 / nf.squareRoot())
                         let total0 = stageTotal(0, t, inverseNorm)
                         pass0Bits = varianceBits & bits(.!(total0 .< stages[0].threshold))
                     }
