@@ -36,26 +36,13 @@ public enum PhotoDecoder {
     public static func decode(
         _ bytes: [UInt8], header: PhotoHeader, minimumLongSide: Int, maxPixels: Int
     ) throws(CodecError) -> Decoded {
-        if let count = header.pixelCount, maxPixels > 0, count > maxPixels {
-            throw CodecError(.tooLarge, "\(header.width ?? 0)×\(header.height ?? 0) = \(count) pixels")
-        }
+        try checkLimit(header, maxPixels: maxPixels)
         switch header.format {
         case .jpeg:
             let longSide = max(header.width ?? 0, header.height ?? 0)
             let scale = scale(forLongSide: longSide, minimumLongSide: minimumLongSide)
             let decoded = try JPEGCodec.decode(bytes, scale: scale, maxPixels: maxPixels)
-            let integrity: Integrity
-            let text = decoded.firstWarning ?? "corrupt data"
-            if decoded.truncated {
-                integrity = .truncated(text)
-            } else if decoded.damaged {
-                integrity = .damaged(text)
-            } else if decoded.warningCount > 0 {
-                integrity = .quirk(text)
-            } else {
-                integrity = .intact
-            }
-            return Decoded(raster: decoded.raster.oriented(header.orientation), scale: scale, integrity: integrity,
+            return Decoded(raster: decoded.raster.oriented(header.orientation), scale: scale, integrity: Integrity(decoded),
                            alphaUsed: false)
         case .png:
             let decoded = try PNGCodec.decode(bytes, maxPixels: maxPixels)
@@ -82,9 +69,7 @@ public enum PhotoDecoder {
                                                fill: [UInt8](repeating: 0, count: whole.raster.channels))
             return whole
         }
-        if let count = header.pixelCount, maxPixels > 0, count > maxPixels {
-            throw CodecError(.tooLarge, "\(w)×\(h) = \(count) pixels")
-        }
+        try checkLimit(header, maxPixels: maxPixels)
         let x0 = max(0, rect.x), y0 = max(0, rect.y)
         let x1 = min(dw, rect.x + rect.width), y1 = min(dh, rect.y + rect.height)
         guard x1 > x0, y1 > y0 else { throw CodecError(.corrupt, "the region \(rect) lies outside the \(dw)×\(dh) photo") }
@@ -100,8 +85,29 @@ public enum PhotoDecoder {
         }
         let cut = decoded.raster.region(x: stored.x - sx, y: stored.y - sy, width: stored.width, height: stored.height,
                                         fill: [UInt8](repeating: 0, count: decoded.raster.channels))
-        let integrity: Integrity = decoded.truncated ? .truncated(decoded.firstWarning ?? "")
-            : decoded.damaged ? .damaged(decoded.firstWarning ?? "") : decoded.warningCount > 0 ? .quirk(decoded.firstWarning ?? "") : .intact
-        return Decoded(raster: cut.oriented(header.orientation), scale: 1, integrity: integrity, alphaUsed: false)
+        return Decoded(raster: cut.oriented(header.orientation), scale: 1, integrity: Integrity(decoded), alphaUsed: false)
+    }
+
+    /// Refuses, before any pixel is allocated, a photo whose header's pixel count exceeds `maxPixels`.
+    static func checkLimit(_ header: PhotoHeader, maxPixels: Int) throws(CodecError) {
+        if let count = header.pixelCount, maxPixels > 0, count > maxPixels {
+            throw CodecError(.tooLarge, "\(header.width ?? 0)×\(header.height ?? 0) = \(count) pixels")
+        }
+    }
+}
+
+extension PhotoDecoder.Integrity {
+    /// What libjpeg's warnings during `decoded` mean for the data.
+    init(_ decoded: JPEGCodec.Decoded) {
+        let text = decoded.firstWarning ?? "corrupt data"
+        if decoded.truncated {
+            self = .truncated(text)
+        } else if decoded.damaged {
+            self = .damaged(text)
+        } else if decoded.warningCount > 0 {
+            self = .quirk(text)
+        } else {
+            self = .intact
+        }
     }
 }

@@ -113,18 +113,10 @@ extension Raster {
                         let fx = (sx >> 8) & 255, fy = (sy >> 8) & 255
                         let dx = x0 < w - 1 ? ch : 0, dy = y0 < h - 1 ? w * ch : 0
                         let p = src + (y0 * w + x0) * ch
-                        if ch == 3 {
-                            for c in 0..<3 {
-                                let top = Int(p[c]) * (256 - fx) + Int(p[c + dx]) * fx
-                                let bottom = Int(p[c + dy]) * (256 - fx) + Int(p[c + dy + dx]) * fx
-                                dst[o + c] = UInt8(truncatingIfNeeded: (top * (256 - fy) + bottom * fy + half) >> 16)
-                            }
-                        } else {
-                            for c in 0..<ch {
-                                let top = Int(p[c]) * (256 - fx) + Int(p[c + dx]) * fx
-                                let bottom = Int(p[c + dy]) * (256 - fx) + Int(p[c + dy + dx]) * fx
-                                dst[o + c] = UInt8(truncatingIfNeeded: (top * (256 - fy) + bottom * fy + half) >> 16)
-                            }
+                        for c in 0..<ch {
+                            let top = Int(p[c]) * (256 - fx) + Int(p[c + dx]) * fx
+                            let bottom = Int(p[c + dy]) * (256 - fx) + Int(p[c + dy + dx]) * fx
+                            dst[o + c] = UInt8(truncatingIfNeeded: (top * (256 - fy) + bottom * fy + half) >> 16)
                         }
                     }
                 }

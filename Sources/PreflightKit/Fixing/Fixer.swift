@@ -156,7 +156,7 @@ public struct Fixer: Sendable {
                     profile = parsed
                 }
             } else {
-                steps.append("note: the PNG's colour profile (iCCP) is not a matrix/TRC RGB profile; colours are kept as they are")
+                steps.append("note: the PNG's colour profile (iCCP) is unreadable or not a matrix/TRC RGB profile; colours are kept as they are")
             }
         }
         if header.orientation != .up { steps.append("rotate the pixels upright (EXIF orientation \(header.orientation.rawValue))") }
@@ -325,10 +325,11 @@ public struct Fixer: Sendable {
             let clipped = PixelRect(x: max(0, source.x), y: max(0, source.y),
                                     width: min(W0, source.x + source.width) - max(0, source.x),
                                     height: min(H0, source.y + source.height) - max(0, source.y))
-            guard clipped.width > 0, clipped.height > 0, let region = pixels(of: clipped) else {
-                if result.reasons.isEmpty { result.reasons = ["no face was found to crop around"] }
+            guard clipped.width > 0, clipped.height > 0 else {
+                result.reasons = ["the crop around the face lies outside the photo"]
                 return
             }
+            guard let region = pixels(of: clipped) else { return }
             p = region
         }
         let fill = options.fit == .contain ? p.raster.borderMean : nil
