@@ -22,8 +22,8 @@ let package = Package(
         // `preflight upload` uses it.
         .target(name: "AvatarUpload", dependencies: ["PreflightKit"]),
         // Argument parsing, exit codes, terminal output and profile selection, shared by the commands.
-        .target(name: "CommandLineKit", dependencies: ["PreflightKit", "FaceFinder"]),
-        .executableTarget(name: "preflight", dependencies: ["PreflightKit", "CommandLineKit"]),
+        .target(name: "CommandLineKit", dependencies: ["PreflightKit", "PhotoCodec", "FaceFinder"]),
+        .executableTarget(name: "preflight", dependencies: ["PreflightKit", "PhotoCodec", "CommandLineKit"]),
         // `preflight upload` runs this helper, so Foundation's networking stays out of the main
         // binary (which starts in a few milliseconds). scripts/build-release.sh links it
         // dynamically beside the statically linked `preflight`.

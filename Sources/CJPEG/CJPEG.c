@@ -1,7 +1,9 @@
 #include "CJPEG.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jpeglib.h>
@@ -81,78 +83,248 @@ static int pp_space(J_COLOR_SPACE space) {
     }
 }
 
-int pp_jpeg_decode(const unsigned char *data, size_t size, int scale_denom,
-                   unsigned long long max_pixels, int max_scans, pp_jpeg_decoded *out) {
-    return pp_jpeg_decode_region(data, size, scale_denom, 0, 0, -1, -1, max_pixels, max_scans, out);
+/* ---- The source manager: memory or a file descriptor, handed out in chunks. ---- */
+
+#define PP_FILE_BLOCK 65536
+
+typedef struct {
+    struct jpeg_source_mgr pub;
+    const pp_jpeg_input *input;
+    size_t offset;            /* memory: next byte to hand out */
+    unsigned char *block;     /* file: the block read last */
+    size_t block_length, block_position;
+    long long file_position;
+    JOCTET fake_eoi[2];
+} pp_source;
+
+static void pp_init_source(j_decompress_ptr cinfo) { (void)cinfo; }
+static void pp_term_source(j_decompress_ptr cinfo) { (void)cinfo; }
+
+static boolean pp_fill_input_buffer(j_decompress_ptr cinfo) {
+    pp_source *src = (pp_source *)cinfo->src;
+    const pp_jpeg_input *in = src->input;
+    size_t available = 0;
+    const JOCTET *next = NULL;
+    if (in->data) {
+        if (src->offset < in->size) {
+            available = in->size - src->offset;
+            next = in->data + src->offset;
+        }
+    } else {
+        if (src->block_position >= src->block_length) {
+            ssize_t n;
+            do {
+                n = pread(in->fd, src->block, PP_FILE_BLOCK, (off_t)src->file_position);
+            } while (n < 0 && errno == EINTR);
+            src->block_length = n > 0 ? (size_t)n : 0;
+            src->block_position = 0;
+            if (n > 0) src->file_position += n;
+        }
+        available = src->block_length - src->block_position;
+        next = src->block + src->block_position;
+    }
+    if (available == 0) {
+        /* As libjpeg's own sources do: warn, and insert a fake EOI marker. */
+        WARNMS(cinfo, JWRN_JPEG_EOF);
+        src->fake_eoi[0] = (JOCTET)0xFF;
+        src->fake_eoi[1] = (JOCTET)JPEG_EOI;
+        src->pub.next_input_byte = src->fake_eoi;
+        src->pub.bytes_in_buffer = 2;
+        return TRUE;
+    }
+    if (in->chunk > 0 && available > in->chunk) available = in->chunk;
+    src->pub.next_input_byte = next;
+    src->pub.bytes_in_buffer = available;
+    if (in->data) src->offset += available; else src->block_position += available;
+    return TRUE;
 }
 
-int pp_jpeg_decode_region(const unsigned char *data, size_t size, int scale_denom,
-                          int region_x, int region_y, int region_width, int region_height,
-                          unsigned long long max_pixels, int max_scans, pp_jpeg_decoded *out) {
+static void pp_skip_input_data(j_decompress_ptr cinfo, long count) {
+    struct jpeg_source_mgr *src = cinfo->src;
+    if (count <= 0) return;
+    while (count > (long)src->bytes_in_buffer) {
+        count -= (long)src->bytes_in_buffer;
+        (void)(*src->fill_input_buffer)(cinfo);
+    }
+    src->next_input_byte += (size_t)count;
+    src->bytes_in_buffer -= (size_t)count;
+}
+
+/* Installs the source; the file block (if any) is malloc'd into *block for the caller to free. */
+static int pp_install_source(j_decompress_ptr cinfo, pp_source *src, const pp_jpeg_input *input) {
+    memset(src, 0, sizeof(*src));
+    src->input = input;
+    if (!input->data) {
+        src->block = malloc(PP_FILE_BLOCK);
+        if (!src->block) return 0;
+    }
+    src->pub.init_source = pp_init_source;
+    src->pub.fill_input_buffer = pp_fill_input_buffer;
+    src->pub.skip_input_data = pp_skip_input_data;
+    src->pub.resync_to_restart = jpeg_resync_to_restart;
+    src->pub.term_source = pp_term_source;
+    src->pub.bytes_in_buffer = 0;
+    src->pub.next_input_byte = NULL;
+    cinfo->src = &src->pub;
+    return 1;
+}
+
+/* The output colour space for a file's: grey stays grey, CMYK/YCCK come back as CMYK, the rest RGB. */
+static void pp_choose_output(j_decompress_ptr cinfo, int scale_denom) {
+    switch (cinfo->jpeg_color_space) {
+    case JCS_GRAYSCALE: cinfo->out_color_space = JCS_GRAYSCALE; break;
+    case JCS_CMYK:
+    case JCS_YCCK: cinfo->out_color_space = JCS_CMYK; break;
+    default: cinfo->out_color_space = JCS_RGB; break;
+    }
+    cinfo->scale_num = 1;
+    cinfo->scale_denom = (scale_denom == 2 || scale_denom == 4 || scale_denom == 8) ? scale_denom : 1;
+    cinfo->dct_method = JDCT_ISLOW;
+    /* Reduced decodes feed analysis, not output: plain chroma replication is enough there and
+       saves about 2 % of the decode. Full-size decodes keep libjpeg's smooth upsampling. */
+    if (cinfo->scale_denom > 1) cinfo->do_fancy_upsampling = FALSE;
+    jpeg_calc_output_dimensions(cinfo);
+}
+
+/* libjpeg's working memory for a decode, from the headers: a multi-scan (progressive) file keeps
+   every DCT coefficient of the image (as jdcoefct.c sizes its virtual arrays); all files keep a
+   few rows of samples per component and of output. */
+static unsigned long long pp_working_bytes(j_decompress_ptr cinfo) {
+    unsigned long long total = 1u << 20;
+    int multi = jpeg_has_multiple_scans(cinfo) || cinfo->buffered_image;
+    for (int ci = 0; ci < cinfo->num_components; ci++) {
+        jpeg_component_info *c = &cinfo->comp_info[ci];
+        unsigned long long w = c->width_in_blocks, h = c->height_in_blocks;
+        unsigned long long hs = c->h_samp_factor > 0 ? (unsigned long long)c->h_samp_factor : 1;
+        unsigned long long vs = c->v_samp_factor > 0 ? (unsigned long long)c->v_samp_factor : 1;
+        w = (w + hs - 1) / hs * hs;
+        h = (h + vs - 1) / vs * vs;
+        if (multi) total += w * h * DCTSIZE2 * sizeof(JCOEF);
+        /* sample rows: a few iMCU rows per component */
+        total += w * DCTSIZE * (unsigned long long)cinfo->max_v_samp_factor * DCTSIZE * 3;
+    }
+    total += (unsigned long long)cinfo->output_width * (unsigned long long)cinfo->out_color_components * 16;
+    return total;
+}
+
+int pp_jpeg_inspect(const pp_jpeg_input *input, int scale_denom, pp_jpeg_info *info) {
+    struct jpeg_decompress_struct cinfo;
+    pp_error_mgr err;
+    pp_source src;
+    memset(info, 0, sizeof(*info));
+    memset(&cinfo, 0, sizeof(cinfo));
+    memset(&src, 0, sizeof(src));
+    cinfo.err = &err.base;
+    pp_install_errors(&err);
+    if (setjmp(err.escape)) {
+        (*cinfo.err->format_message)((j_common_ptr)&cinfo, info->message);
+        info->code = PP_JPEG_ERROR;
+        free(src.block);
+        jpeg_destroy_decompress(&cinfo);
+        return info->code;
+    }
+    jpeg_create_decompress(&cinfo);
+    if (!pp_install_source(&cinfo, &src, input)) {
+        snprintf(info->message, sizeof(info->message), "out of memory for a read buffer");
+        info->code = PP_JPEG_NO_MEMORY;
+        jpeg_destroy_decompress(&cinfo);
+        return info->code;
+    }
+    jpeg_read_header(&cinfo, TRUE);
+    pp_choose_output(&cinfo, scale_denom);
+    info->width = (int)cinfo.output_width;
+    info->height = (int)cinfo.output_height;
+    info->components = cinfo.output_components;
+    info->file_color_space = pp_space(cinfo.jpeg_color_space);
+    info->saw_adobe_marker = cinfo.saw_Adobe_marker;
+    info->adobe_transform = cinfo.Adobe_transform;
+    info->multiple_scans = jpeg_has_multiple_scans(&cinfo) ? 1 : 0;
+    info->working_bytes = pp_working_bytes(&cinfo);
+    info->code = PP_JPEG_OK;
+    free(src.block);
+    jpeg_destroy_decompress(&cinfo);
+    return PP_JPEG_OK;
+}
+
+int pp_jpeg_decode_into(const pp_jpeg_input *input, int scale_denom,
+                        int region_x, int region_y, int region_width, int region_height,
+                        unsigned long long max_pixels, int max_scans, unsigned long long max_memory,
+                        unsigned char *out, size_t capacity, pp_jpeg_result *result) {
     struct jpeg_decompress_struct cinfo;
     pp_error_mgr err;
     pp_progress_mgr progress;
+    pp_source src;
     JSAMPROW row[1];
     unsigned char *volatile span = NULL; /* one widened row, when the region is narrower */
 
-    memset(out, 0, sizeof(*out));
+    memset(result, 0, sizeof(*result));
     memset(&cinfo, 0, sizeof(cinfo));
+    memset(&src, 0, sizeof(src));
     cinfo.err = &err.base;
     pp_install_errors(&err);
 
     int jumped = setjmp(err.escape);
     if (jumped) {
         if (jumped == 2) {
-            snprintf(out->message, sizeof(out->message),
+            snprintf(result->message, sizeof(result->message),
                      "more than %d progressive scans (a malformed or hostile file)", max_scans);
+            result->code = PP_JPEG_ERROR;
+        } else if (cinfo.err->msg_code == JERR_NO_BACKING_STORE || cinfo.err->msg_code == JERR_OUT_OF_MEMORY) {
+            snprintf(result->message, sizeof(result->message),
+                     "decoding needs more working memory than the limit of %llu MiB", max_memory >> 20);
+            result->code = PP_JPEG_OVER_MEMORY;
         } else {
-            (*cinfo.err->format_message)((j_common_ptr)&cinfo, out->message);
+            (*cinfo.err->format_message)((j_common_ptr)&cinfo, result->message);
+            result->code = PP_JPEG_ERROR;
         }
-        out->code = PP_JPEG_ERROR;
-        out->warning_count = err.warning_count;
-        out->damaged = err.damaged;
-        out->truncated = err.truncated;
-        memcpy(out->first_warning, err.first_warning, sizeof(out->first_warning));
-        free(out->pixels);
-        out->pixels = NULL;
+        result->warning_count = err.warning_count;
+        result->damaged = err.damaged;
+        result->truncated = err.truncated;
+        memcpy(result->first_warning, err.first_warning, sizeof(result->first_warning));
         free(span);
+        free(src.block);
         jpeg_destroy_decompress(&cinfo);
-        return out->code;
+        return result->code;
     }
 
     jpeg_create_decompress(&cinfo);
+    if (max_memory > 0) cinfo.mem->max_memory_to_use = (long)(max_memory > (unsigned long long)0x7FFFFFFF0000LL ? 0x7FFFFFFF0000LL : max_memory);
     progress.base.progress_monitor = pp_progress;
     progress.max_scans = max_scans > 0 ? max_scans : 1000;
     cinfo.progress = &progress.base;
-    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    if (!pp_install_source(&cinfo, &src, input)) {
+        snprintf(result->message, sizeof(result->message), "out of memory for a read buffer");
+        result->code = PP_JPEG_NO_MEMORY;
+        jpeg_destroy_decompress(&cinfo);
+        return result->code;
+    }
     jpeg_read_header(&cinfo, TRUE);
 
-    out->file_color_space = pp_space(cinfo.jpeg_color_space);
-    out->saw_adobe_marker = cinfo.saw_Adobe_marker;
-    out->adobe_transform = cinfo.Adobe_transform;
+    result->file_color_space = pp_space(cinfo.jpeg_color_space);
+    result->saw_adobe_marker = cinfo.saw_Adobe_marker;
+    result->adobe_transform = cinfo.Adobe_transform;
+    pp_choose_output(&cinfo, scale_denom);
 
-    switch (cinfo.jpeg_color_space) {
-    case JCS_GRAYSCALE: cinfo.out_color_space = JCS_GRAYSCALE; break;
-    case JCS_CMYK:
-    case JCS_YCCK: cinfo.out_color_space = JCS_CMYK; break;
-    default: cinfo.out_color_space = JCS_RGB; break;
-    }
-    cinfo.scale_num = 1;
-    cinfo.scale_denom = (scale_denom == 2 || scale_denom == 4 || scale_denom == 8) ? scale_denom : 1;
-    cinfo.dct_method = JDCT_ISLOW;
-    /* Reduced decodes feed analysis, not output: plain chroma replication is enough there and
-       saves about 2 % of the decode. Full-size decodes keep libjpeg's smooth upsampling. */
-    if (cinfo.scale_denom > 1) cinfo.do_fancy_upsampling = FALSE;
-
-    jpeg_calc_output_dimensions(&cinfo);
     unsigned long long count = (unsigned long long)cinfo.output_width * cinfo.output_height;
     if (max_pixels > 0 && count > max_pixels) {
-        snprintf(out->message, sizeof(out->message),
+        snprintf(result->message, sizeof(result->message),
                  "%u x %u pixels exceeds the limit of %llu pixels", cinfo.output_width,
                  cinfo.output_height, max_pixels);
-        out->code = PP_JPEG_TOO_LARGE;
+        result->code = PP_JPEG_TOO_LARGE;
+        free(src.block);
         jpeg_destroy_decompress(&cinfo);
-        return out->code;
+        return result->code;
+    }
+    unsigned long long working = pp_working_bytes(&cinfo);
+    if (max_memory > 0 && working > max_memory) {
+        snprintf(result->message, sizeof(result->message),
+                 "decoding this %s JPEG needs about %llu MiB of working memory, more than the limit of %llu MiB",
+                 jpeg_has_multiple_scans(&cinfo) ? "progressive" : "baseline", (working + (1u << 20) - 1) >> 20,
+                 max_memory >> 20);
+        result->code = PP_JPEG_OVER_MEMORY;
+        free(src.block);
+        jpeg_destroy_decompress(&cinfo);
+        return result->code;
     }
 
     /* The whole image, or the requested rectangle clamped to it. */
@@ -164,17 +336,27 @@ int pp_jpeg_decode_region(const unsigned char *data, size_t size, int scale_deno
         if (x1 > (long)full_width) x1 = full_width;
         if (y1 > (long)full_height) y1 = full_height;
         if (x1 <= x0 || y1 <= y0) {
-            snprintf(out->message, sizeof(out->message), "the region lies outside the %u x %u image",
+            snprintf(result->message, sizeof(result->message), "the region lies outside the %u x %u image",
                      full_width, full_height);
-            out->code = PP_JPEG_ERROR;
+            result->code = PP_JPEG_ERROR;
+            free(src.block);
             jpeg_destroy_decompress(&cinfo);
-            return out->code;
+            return result->code;
         }
         rx = (JDIMENSION)x0; ry = (JDIMENSION)y0; rw = (JDIMENSION)(x1 - x0); rh = (JDIMENSION)(y1 - y0);
     }
+    int components = cinfo.out_color_components;
+    size_t stride = (size_t)rw * (size_t)components;
+    if (!out || capacity < stride * rh) {
+        snprintf(result->message, sizeof(result->message), "the output buffer holds %zu bytes, %zu needed",
+                 capacity, stride * rh);
+        result->code = PP_JPEG_ERROR;
+        free(src.block);
+        jpeg_destroy_decompress(&cinfo);
+        return result->code;
+    }
 
     jpeg_start_decompress(&cinfo);
-    int components = cinfo.output_components;
     /* Only the columns of the region go through the inverse DCT and colour conversion
        (libjpeg-turbo widens the span to whole iMCUs), rows above it are skipped without them,
        and decoding stops after its last row. */
@@ -187,26 +369,16 @@ int pp_jpeg_decode_region(const unsigned char *data, size_t size, int scale_deno
     if (span_width != rw) {
         span = malloc((size_t)span_width * (size_t)components);
         if (!span) {
-            snprintf(out->message, sizeof(out->message), "out of memory for one row");
-            out->code = PP_JPEG_NO_MEMORY;
+            snprintf(result->message, sizeof(result->message), "out of memory for one row");
+            result->code = PP_JPEG_NO_MEMORY;
+            free(src.block);
             jpeg_destroy_decompress(&cinfo);
-            return out->code;
+            return result->code;
         }
-    }
-    size_t stride = (size_t)rw * (size_t)components;
-    out->pixel_bytes = stride * rh;
-    out->pixels = malloc(out->pixel_bytes > 0 ? out->pixel_bytes : 1);
-    if (!out->pixels) {
-        snprintf(out->message, sizeof(out->message), "out of memory for %zu bytes", out->pixel_bytes);
-        out->code = PP_JPEG_NO_MEMORY;
-        free(span);
-        span = NULL;
-        jpeg_destroy_decompress(&cinfo);
-        return out->code;
     }
     if (ry > 0) jpeg_skip_scanlines(&cinfo, ry);
     for (JDIMENSION y = 0; y < rh && cinfo.output_scanline < full_height; y++) {
-        unsigned char *target = out->pixels + stride * y;
+        unsigned char *target = out + stride * y;
         row[0] = span ? span : target;
         jpeg_read_scanlines(&cinfo, row, 1);
         if (span) memcpy(target, span + (size_t)(rx - span_x) * components, stride);
@@ -219,14 +391,15 @@ int pp_jpeg_decode_region(const unsigned char *data, size_t size, int scale_deno
         jpeg_finish_decompress(&cinfo);
     }
 
-    out->width = (int)rw;
-    out->height = (int)rh;
-    out->components = cinfo.output_components;
-    out->warning_count = err.warning_count;
-    out->damaged = err.damaged;
-    out->truncated = err.truncated;
-    memcpy(out->first_warning, err.first_warning, sizeof(out->first_warning));
-    out->code = PP_JPEG_OK;
+    result->width = (int)rw;
+    result->height = (int)rh;
+    result->components = components;
+    result->warning_count = err.warning_count;
+    result->damaged = err.damaged;
+    result->truncated = err.truncated;
+    memcpy(result->first_warning, err.first_warning, sizeof(result->first_warning));
+    result->code = PP_JPEG_OK;
+    free(src.block);
     jpeg_destroy_decompress(&cinfo);
     return PP_JPEG_OK;
 }

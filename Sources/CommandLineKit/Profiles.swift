@@ -1,8 +1,9 @@
 import FaceFinder
+import PhotoCodec
 import PreflightKit
 
 /// The rules file given with --rules (or the built-in one).
-public func loadConfiguration(_ path: String?) throws(UsageError) -> Configuration {
+public func loadConfiguration(_ path: FilePath?) throws(UsageError) -> Configuration {
     guard let path else { return Configuration.builtin }
     do {
         return try Configuration.load(path: path)
@@ -20,10 +21,10 @@ public func selectProfile(_ configuration: Configuration, _ name: String?) throw
 }
 
 /// The files the paths name (folders walked); a path that does not exist is a usage error.
-public func collectInputs(_ paths: [String]) throws(UsageError) -> InputCollector.Collected {
+public func collectInputs(_ paths: [FilePath]) throws(UsageError) -> InputCollector.Collected {
     let collected = InputCollector().collect(paths)
     if !collected.missing.isEmpty {
-        throw UsageError(collected.missing.map { "no such file or folder: \($0)" }.joined(separator: "\n"))
+        throw UsageError(collected.missing.map { "no such file or folder: \($0.display)" }.joined(separator: "\n"))
     }
     return collected
 }
@@ -38,4 +39,10 @@ public func faceFinder(for profile: Profile, headerOnly: Bool = false, cascades:
     } catch {
         throw UsageError("\(error.message)\n  (looked in: \(error.path))" + (hint.isEmpty ? "" : "\n  " + hint))
     }
+}
+
+/// The memory budget `--memory-limit MIB` sets (default `MemoryBudget.defaultLimit`).
+public func memoryBudget(_ a: Arguments) throws(UsageError) -> MemoryBudget {
+    let mib = try a.integer("--memory-limit", in: OptionRange.memoryLimit)
+    return MemoryBudget(limit: mib.map { $0 << 20 } ?? MemoryBudget.defaultLimit)
 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import PhotoCodec
 
 /// The edges that touch the terminal: output streams, colour and progress decisions.
 public enum Terminal {
@@ -40,6 +41,12 @@ public enum Terminal {
     /// Colour on a terminal only, never with NO_COLOR set (any value) or TERM=dumb.
     public static var colorAllowed: Bool {
         stdoutIsTTY && environment("NO_COLOR") == nil && environment("TERM") != "dumb"
+    }
+
+    /// The program's arguments (without its name) as the bytes the kernel passed: a file name
+    /// that is not UTF-8 survives (`CommandLine.arguments` would repair it to U+FFFD).
+    public static func rawArguments() -> [FilePath] {
+        (1..<Int(CommandLine.argc)).compactMap { i in CommandLine.unsafeArgv[i].map { FilePath(cString: $0) } }
     }
 
     public static var processorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }

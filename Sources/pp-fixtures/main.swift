@@ -13,7 +13,7 @@ import FaceFinder
 func usage() -> Never {
     let text = """
         usage: pp-fixtures fixtures DIR | corpus DIR [--jpegs N] [--pngs N] | headshots DIR [--count N]
-               | evalset ASTRONAUT.png DIR
+               | evalset ASTRONAUT.png DIR | hostile FIXTURES/photos DIR
                | realset FETCHED_DIR DIR | detect CASCADE.xml IMAGE [--neighbors N]
 
         """
@@ -220,6 +220,10 @@ case "detect": detect(cascadePath: dir, imagePath: rest.first ?? "", neighbors: 
 case "evalset": makeEvalSet(source: dir, dir: rest.first ?? "Fixtures/eval")
 case "realset": makeRealSet(sourceDir: dir, dir: rest.first ?? "Fixtures/fetched/real")
 case "fixtures": makeFixtures(dir)
+case "hostile":
+    // pp-fixtures hostile FIXTURES_PHOTOS DIR
+    let made = Hostile.make(fixtures: dir, to: rest.first ?? "hostile")
+    print("\(made) hostile files in \(rest.first ?? "hostile")")
 case "corpus": await makeCorpus(dir, jpegs: option("--jpegs", 200), pngs: option("--pngs", 50))
 case "headshots": await makeHeadshots(dir, count: option("--count", 100))
 default: usage()

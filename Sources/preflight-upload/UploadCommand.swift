@@ -19,27 +19,29 @@ enum UploadCommand {
         case wouldUpload(String)
     }
 
-    static func run(_ args: [String]) async throws(UsageError) -> ExitCode {
+    static func run(_ args: [FilePath]) async throws(UsageError) -> ExitCode {
         let a = try Arguments(
             args, valueOptions: ["--profile", "--rules", "--manifest", "--avatar-name", "--endpoint", "--api-endpoint", "--jobs",
-                                 "--format", "--api-key-env", "--cascades", "--timeout", "--retries", "--avatar-timeout"],
+                                 "--format", "--api-key-env", "--cascades", "--timeout", "--retries", "--avatar-timeout",
+                                 "--memory-limit"],
             flagOptions: ["--create-avatar", "--dry-run", "--help", "-h"])
         if a.flag("--help") || a.flag("-h") {
             Terminal.out(uploadHelp)
             return .success
         }
-        guard !a.positional.isEmpty else { throw UsageError("upload needs at least one file or folder (see preflight help upload)") }
-        let configuration = try loadConfiguration(a.value("--rules"))
+        guard !a.positionalPaths.isEmpty else { throw UsageError("upload needs at least one file or folder (see preflight help upload)") }
+        let configuration = try loadConfiguration(a.path("--rules"))
         let profile = try selectProfile(configuration, a.value("--profile"))
         let json = try a.choice("--format", OutputFormat.self).map { f throws(UsageError) -> Bool in
             guard f == .text || f == .json else { throw UsageError("upload --format takes text or json") }
             return f == .json
         } ?? false
-        let jobs = try a.integer("--jobs", minimum: 1) ?? 4
+        let jobs = try a.integer("--jobs", in: OptionRange.jobs) ?? 4
+        let memory = try memoryBudget(a)
         let dryRun = a.flag("--dry-run"), createAvatar = a.flag("--create-avatar")
-        let timeout = try a.integer("--timeout", minimum: 1) ?? 60
-        let retries = try a.integer("--retries", minimum: 0) ?? 4
-        let avatarTimeout = try a.integer("--avatar-timeout", minimum: 1) ?? 600
+        let timeout = try a.integer("--timeout", in: OptionRange.timeout) ?? 60
+        let retries = try a.integer("--retries", in: OptionRange.retries) ?? 4
+        let avatarTimeout = try a.integer("--avatar-timeout", in: OptionRange.avatarTimeout) ?? 600
         let keyVariable = a.value("--api-key-env") ?? "HEYGEN_API_KEY"
         let apiKey = getenv(keyVariable).map { String(cString: $0) } ?? ""
         if apiKey.isEmpty && !dryRun {
@@ -48,22 +50,23 @@ enum UploadCommand {
         // Tests shorten the waits; users never need to.
         let backoff = getenv("PREFLIGHT_BACKOFF_MS").flatMap { Double(String(cString: $0)) }.map { $0 / 1000 } ?? 1
         let pollInterval = getenv("PREFLIGHT_POLL_MS").flatMap { Double(String(cString: $0)) }.map { $0 / 1000 } ?? 5
+        let retryAfterCap = getenv("PREFLIGHT_RETRY_AFTER_CAP_S").flatMap { Double(String(cString: $0)) }
+            ?? HeyGenClient.defaultRetryAfterCap
 
-        let collected = try collectInputs(a.positional)
+        let collected = try collectInputs(a.positionalPaths)
         let inputs = collected.inputs
-        let manifestPath = a.value("--manifest") ?? commonRoot(a.positional) + "/preflight-uploads.json"
+        let manifestPath = a.path("--manifest") ?? commonRoot(a.positionalPaths).appending("preflight-uploads.json")
 
         // 1. Check every photo with the profile.
         let finder = try faceFinder(for: profile, cascades: a.value("--cascades"))
-        let checker = Checker(profile: profile, faceFinder: finder)
-        // Each file is read once here; those that pass are hashed in the same parallel pass.
+        let checker = Checker(profile: profile, faceFinder: finder, memory: memory)
+        // Photos that pass are hashed in the same parallel pass, reading the file in chunks (no
+        // photo is held whole in memory until it is sent).
         var checks: [(result: FileResult, sha: String?)] = []
         await runOrdered(count: inputs.count, width: Terminal.processorCount, work: { i -> (result: FileResult, sha: String?) in
-            guard let bytes = try? FileByteSource(path: inputs[i].path).readAll() else {
-                return (checker.check(path: inputs[i].path, displayPath: inputs[i].displayPath), nil)
-            }
-            let r = checker.check(bytes: bytes, path: inputs[i].displayPath)
-            return (r, r.verdict == .pass || r.verdict == .warn ? SHA256.hex(bytes) : nil)
+            let r = checker.check(path: inputs[i].path)
+            guard r.verdict == .pass || r.verdict == .warn else { return (r, nil) }
+            return (r, try? SHA256.hex(fileAt: inputs[i].path))
         }, emit: { _, r in checks.append(r) })
 
         // 2. The manifest, locked for the whole run.
@@ -71,7 +74,7 @@ enum UploadCommand {
         var manifest: UploadManifest
         do {
             lock = dryRun ? nil : try UploadManifest.Lock(manifest: manifestPath) {
-                Terminal.err("preflight: another upload is using \(manifestPath); waiting for it to finish…\n")
+                Terminal.err("preflight: another upload is using \(manifestPath.display); waiting for it to finish…\n")
             }
             manifest = try UploadManifest.load(manifestPath)
         } catch {
@@ -88,7 +91,9 @@ enum UploadCommand {
         for (i, (r, hash)) in checks.enumerated() {
             guard let sha = hash else {
                 let errors = r.findings.filter { $0.severity == .error }.map { "\($0.ruleID): \($0.message)" }
-                outcomes[i] = .refused(errors.isEmpty ? ["fails the profile's checks"] : errors)
+                let passed = r.verdict == .pass || r.verdict == .warn
+                outcomes[i] = passed ? .failed("the file could not be read again to hash it")
+                    : .refused(errors.isEmpty ? ["fails the profile's checks"] : errors)
                 continue
             }
             if let entry = manifest[sha] {
@@ -109,11 +114,15 @@ enum UploadCommand {
         }
 
         // 4. Upload with bounded concurrency; the manifest is rewritten after every success.
+        // Contents an interrupted run left in flight may already be on the service.
+        let interrupted = manifest.inFlight
+        var mayDuplicate = Set<Int>()
         if !toUpload.isEmpty {
-            let client = HeyGenClient(apiKey: apiKey,
+            var client = HeyGenClient(apiKey: apiKey,
                                       uploadEndpoint: a.value("--endpoint") ?? HeyGenClient.defaultUploadEndpoint,
                                       apiEndpoint: a.value("--api-endpoint") ?? HeyGenClient.defaultAPIEndpoint,
                                       timeout: Double(timeout), retries: retries, backoff: backoff)
+            client.retryAfterCap = retryAfterCap
             let avatarName = a.value("--avatar-name")
             let known = manifest.entries
             await withTaskGroup(of: (Int, Result<UploadManifest.Entry, UploadError>).self) { group in
@@ -121,31 +130,74 @@ enum UploadCommand {
                 func start(_ k: Int) {
                     let job = toUpload[k]
                     let input = inputs[job.index]
+                    let display = input.displayPath
+                    client.onRetry = { notice in
+                        guard notice.wait >= 1 || notice.retryAfter != nil else { return }
+                        var text = "preflight: \(display): \(notice.reason); retrying in \(Int(notice.wait.rounded(.up))) s"
+                        if let asked = notice.retryAfter, asked > notice.cap {
+                            text += " (the server asked for \(Int(asked)) s; waits are capped at \(Int(notice.cap)) s)"
+                        }
+                        Terminal.err(text + "\n")
+                    }
+                    let c = client
+                    let uploading = known[job.sha] == nil
+                    if uploading {
+                        if interrupted[job.sha] != nil { mayDuplicate.insert(job.index) }
+                        // On record before the first byte is sent, so a kill mid-upload is known next time.
+                        do {
+                            try manifest.begin(job.sha, path: display, at: timestamp())
+                        } catch {
+                            group.addTask {
+                                (job.index, .failure(UploadError(message: "not sent: \(error.message)", status: nil, retryable: false)))
+                            }
+                            return
+                        }
+                    }
                     group.addTask {
                         var entry: UploadManifest.Entry
                         if let existing = known[job.sha] {
                             entry = existing
                         } else {
+                            if let size = try? FileByteSource(path: input.path).count, size > HeyGenClient.maxAssetBytes {
+                                return (job.index, .failure(UploadError(
+                                    message: "\(size) bytes is more than HeyGen's asset upload takes (\(HeyGenClient.maxAssetBytes) bytes)",
+                                    status: nil, retryable: false)))
+                            }
                             guard let bytes = try? FileByteSource(path: input.path).readAll(), SHA256.hex(bytes) == job.sha else {
                                 return (job.index, .failure(UploadError(message: "the file changed or vanished while the run was going on",
                                                                         status: nil, retryable: false)))
                             }
                             do throws(UploadError) {
-                                let asset = try await client.uploadAsset(bytes, contentType: job.type)
+                                let asset = try await c.uploadAsset(bytes, contentType: job.type)
                                 entry = UploadManifest.Entry(sha256: job.sha, imageKey: asset.imageKey, assetID: asset.id, url: asset.url,
-                                                             path: input.displayPath, uploadedAt: timestamp())
+                                                             path: display, uploadedAt: timestamp())
                             } catch {
                                 return (job.index, .failure(error))
                             }
                         }
                         if createAvatar {
-                            entry = await makeAvatar(client, entry: entry, name: avatarName ?? baseName(input.displayPath),
+                            entry = await makeAvatar(c, entry: entry, name: avatarName ?? baseName(display),
                                                      pollInterval: pollInterval, timeout: Double(avatarTimeout))
                         }
                         return (job.index, .success(entry))
                     }
                 }
-                while next < min(jobs, toUpload.count) { start(next); next += 1 }
+                // Bodies are held while they are sent: at most --jobs uploads at once, and together
+                // within the memory limit (one always goes, however large: it is at most 32 MB).
+                var running = 0, holding = 0
+                var sizes: [Int: Int] = [:]
+                func startMore() {
+                    while next < toUpload.count && running < jobs {
+                        let size = known[toUpload[next].sha] == nil ? ((try? FileByteSource(path: inputs[toUpload[next].index].path).count) ?? 0) : 0
+                        if running > 0 && holding + size > memory.limit { return }
+                        sizes[toUpload[next].index] = size
+                        holding += size
+                        running += 1
+                        start(next)
+                        next += 1
+                    }
+                }
+                startMore()
                 while let (index, result) = await group.next() {
                     switch result {
                     case .success(let entry):
@@ -157,9 +209,16 @@ enum UploadCommand {
                             outcomes[index] = .failed("uploaded as \(entry.imageKey), but the manifest could not be saved: \(error)")
                         }
                     case .failure(let error):
+                        // An answer from the service (or no send at all) means it kept nothing; a timeout or a
+                        // dropped connection leaves the upload in flight: the body may have arrived.
+                        if !error.bodyMayHaveArrived, let sha = toUpload.first(where: { $0.index == index })?.sha {
+                            try? manifest.abandon(sha)
+                        }
                         outcomes[index] = .failed(error.message)
                     }
-                    if next < toUpload.count { start(next); next += 1 }
+                    running -= 1
+                    holding -= sizes.removeValue(forKey: index) ?? 0
+                    startMore()
                 }
             }
         }
@@ -171,10 +230,14 @@ enum UploadCommand {
         for (i, outcome) in outcomes.enumerated() {
             let path = inputs[i].displayPath
             var e: [String: JSONValue] = ["path": .string(path), "image_key": .null, "avatar_id": .null, "avatar_status": .null,
-                                          "reasons": .array([])]
+                                          "reasons": .array([]), "may_duplicate": .bool(mayDuplicate.contains(i))]
             switch outcome {
             case .uploaded(let entry)?:
-                lines += "UPLOADED \(path) → \(entry.imageKey)\(avatarText(entry))\n"
+                lines += "UPLOADED \(path) → \(entry.imageKey)\(avatarText(entry))"
+                if let earlier = interrupted[entry.sha256], mayDuplicate.contains(i) {
+                    lines += " (may duplicate the upload an interrupted run began at \(earlier.startedAt))"
+                }
+                lines += "\n"
                 e["outcome"] = "uploaded"
                 fill(&e, entry)
             case .already(let entry, let sameAs)?:
@@ -214,12 +277,15 @@ enum UploadCommand {
             + "\(outcomes.filter { if case .already? = $0 { true } else { false } }.count) already uploaded, "
             + "\(outcomes.filter { if case .refused? = $0 { true } else { false } }.count) refused, "
             + "\(outcomes.filter { if case .failed? = $0 { true } else { false } }.count) failed."
+            + (mayDuplicate.isEmpty ? "" : " \(mayDuplicate.count) upload\(mayDuplicate.count == 1 ? "" : "s") may duplicate "
+               + "an asset that an interrupted earlier run sent (HeyGen's API cannot look an asset up by its content).")
         if json {
             let doc: JSONValue = ["tool": .string("preflight \(toolVersion)"), "profile": .string(profile.name),
-                                  "manifest": .string(manifestPath), "dry_run": .bool(dryRun), "files": .array(entries)]
+                                  "manifest": .string(manifestPath.display), "dry_run": .bool(dryRun), "files": .array(entries),
+                                  "may_duplicate": .integer(mayDuplicate.count)]
             Terminal.out(doc.pretty() + "\n")
         } else {
-            Terminal.out(lines + "\n" + counts + (dryRun ? "" : " Manifest: \(manifestPath)") + "\n")
+            Terminal.out(lines + "\n" + counts + (dryRun ? "" : " Manifest: \(manifestPath.display)") + "\n")
         }
         return failed > 0 ? .failure : .success
     }
@@ -267,11 +333,11 @@ enum UploadCommand {
     }
 
     /// The deepest folder holding every path (a file's own folder).
-    static func commonRoot(_ paths: [String]) -> String {
-        func folder(_ p: String) -> [Substring] {
-            var isDir = stat()
-            let parts = p.split(separator: "/", omittingEmptySubsequences: false)
-            if stat(p, &isDir) == 0, (isDir.st_mode & S_IFMT) == S_IFDIR { return parts }
+    static func commonRoot(_ paths: [FilePath]) -> FilePath {
+        func folder(_ p: FilePath) -> [ArraySlice<UInt8>] {
+            var info = stat()
+            let parts = p.bytes.split(separator: 0x2F, omittingEmptySubsequences: false)
+            if p.withCString({ stat($0, &info) }) == 0, (info.st_mode & S_IFMT) == S_IFDIR { return parts }
             return Array(parts.dropLast())
         }
         var common = folder(paths[0])
@@ -281,8 +347,8 @@ enum UploadCommand {
             while n < common.count && n < f.count && common[n] == f[n] { n += 1 }
             common = Array(common.prefix(n))
         }
-        let joined = common.joined(separator: "/")
-        return joined.isEmpty ? (paths[0].hasPrefix("/") ? "/" : ".") : joined
+        let joined = FilePath(bytes: Array(common.joined(separator: [0x2F])))
+        return joined.isEmpty ? (paths[0].isAbsolute ? "/" : ".") : joined
     }
 
     static func timestamp() -> String {

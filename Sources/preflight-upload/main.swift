@@ -8,7 +8,7 @@ import CommandLineKit
 /// `preflight upload` (run by `preflight`, or directly): the only place that calls exit.
 func main() async -> ExitCode {
     do {
-        return try await UploadCommand.run(Array(CommandLine.arguments.dropFirst()))
+        return try await UploadCommand.run(Terminal.rawArguments())
     } catch {
         Terminal.err("preflight: \(error.message)\n")
         return .usage

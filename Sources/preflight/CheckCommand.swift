@@ -1,26 +1,28 @@
 import FaceFinder
 import CommandLineKit
+import PhotoCodec
 import PreflightKit
 
 /// `preflight check PATH...`
 enum CheckCommand {
-    static func run(_ args: [String]) async throws(UsageError) -> ExitCode {
+    static func run(_ args: [FilePath]) async throws -> ExitCode {
         let a = try Arguments(
-            args, valueOptions: ["--profile", "--rules", "--format", "--output", "--jobs", "--cascades", "--debug-dir"],
+            args, valueOptions: ["--profile", "--rules", "--format", "--output", "--jobs", "--cascades", "--debug-dir", "--memory-limit"],
             flagOptions: ["--strict", "--quiet", "--header-only", "--no-progress", "--help", "-h"])
         if a.flag("--help") || a.flag("-h") {
             Terminal.out(checkHelp)
             return .success
         }
-        let configuration = try loadConfiguration(a.value("--rules"))
+        let configuration = try loadConfiguration(a.path("--rules"))
         let profile = try selectProfile(configuration, a.value("--profile"))
         let format = try a.choice("--format", OutputFormat.self) ?? .text
-        let jobs = try a.integer("--jobs", minimum: 1) ?? Terminal.processorCount
-        let output = a.value("--output")
+        let jobs = try a.integer("--jobs", in: OptionRange.jobs) ?? Terminal.processorCount
+        let memory = try memoryBudget(a)
+        let output = a.path("--output")
         let strict = a.flag("--strict"), quiet = a.flag("--quiet"), headerOnly = a.flag("--header-only")
-        guard !a.positional.isEmpty else { throw UsageError("check needs at least one file or folder (see preflight help check)") }
+        guard !a.positionalPaths.isEmpty else { throw UsageError("check needs at least one file or folder (see preflight help check)") }
 
-        let collected = try collectInputs(a.positional)
+        let collected = try collectInputs(a.positionalPaths)
         if collected.inputs.isEmpty {
             Terminal.err("preflight: no photos found in \(a.positional.joined(separator: ", "))"
                          + (collected.skipped.isEmpty ? "" : " (\(collected.skipped.count) other files skipped)") + "\n")
@@ -30,12 +32,20 @@ enum CheckCommand {
         // data is a setup error (exit 2), never a silent skip of the face rules.
         let finder = try faceFinder(for: profile, headerOnly: headerOnly, cascades: a.value("--cascades"),
                                     hint: "Or turn the face rules off in a rules file, or use --header-only.")
-        let debugDir = a.value("--debug-dir")
-        if let debugDir, !DebugImage.prepare(directory: debugDir) {
-            throw UsageError("cannot create the debug folder \(debugDir)")
-        }
-        let checker = Checker(profile: profile, headerOnly: headerOnly, faceFinder: finder, debugDirectory: debugDir)
         let inputs = collected.inputs
+        let protected = ProtectedFiles(inputs: inputs.map(\.path))
+        var debugFolder: OutputFolder?
+        if let debugDir = a.path("--debug-dir") {
+            do {
+                debugFolder = try OutputFolder(root: debugDir, protecting: protected)
+            } catch {
+                throw UsageError("cannot use the debug folder: \(error)")
+            }
+        }
+        if let output, let why = protected.refusal(replacing: output) {
+            throw UsageError("--output \(output.display) would replace a photo: \(why)")
+        }
+        let checker = Checker(profile: profile, headerOnly: headerOnly, faceFinder: finder, debugFolder: debugFolder, memory: memory)
         let streaming = format == .text && output == nil
         let text = TextReporter(color: output == nil && Terminal.colorAllowed, quiet: quiet)
         let progress = !a.flag("--no-progress") && Terminal.stderrIsTTY && inputs.count >= 20
@@ -45,7 +55,7 @@ enum CheckCommand {
         var results: [FileResult] = []
         results.reserveCapacity(inputs.count)
         await runOrdered(count: inputs.count, width: jobs, work: { i in
-            checker.check(path: inputs[i].path, displayPath: inputs[i].displayPath)
+            checker.check(path: inputs[i].path)
         }, emit: { i, result in
             if progress { Terminal.err("\r\u{1B}[K") }
             if streaming {
@@ -67,11 +77,7 @@ enum CheckCommand {
         } else {
             let rendered = format.reporter(color: false, quiet: quiet).render(report)
             if let output {
-                do {
-                    try AtomicFile.write(rendered, to: output)
-                } catch {
-                    throw UsageError("cannot write the report: \(error)")
-                }
+                try writeReport(rendered, to: output, protecting: protected)
                 Terminal.out(TextReporter(color: false).summary(report))
             } else {
                 Terminal.out(rendered)

@@ -10,85 +10,89 @@ import PreflightKit
 
 /// `preflight fix PATH... --out DIR`
 enum FixCommand {
-    static func run(_ args: [String]) async throws(UsageError) -> ExitCode {
+    static func run(_ args: [FilePath]) async throws -> ExitCode {
         let a = try Arguments(
             args, valueOptions: ["--out", "--profile", "--rules", "--frame", "--fit", "--max-bytes", "--quality-floor",
-                                 "--format", "--jobs", "--report", "--cascades", "--max-upscale", "--background"],
+                                 "--format", "--jobs", "--report", "--cascades", "--max-upscale", "--background", "--memory-limit"],
             flagOptions: ["--dry-run", "--overwrite", "--help", "-h"])
         if a.flag("--help") || a.flag("-h") {
             Terminal.out(fixHelp)
             return .success
         }
-        guard let outDir = a.value("--out") else { throw UsageError("fix needs --out DIR: originals are never changed") }
-        guard !a.positional.isEmpty else { throw UsageError("fix needs at least one file or folder (see preflight help fix)") }
-        let configuration = try loadConfiguration(a.value("--rules"))
+        guard let outDir = a.path("--out")?.withoutTrailingSlash else { throw UsageError("fix needs --out DIR: originals are never changed") }
+        guard !a.positionalPaths.isEmpty else { throw UsageError("fix needs at least one file or folder (see preflight help fix)") }
+        let configuration = try loadConfiguration(a.path("--rules"))
         let profile = try selectProfile(configuration, a.value("--profile"))
         var options = FixOptions()
         options.frame = try a.choice("--frame", FixOptions.Frame.self) ?? .portrait
         options.fit = try a.choice("--fit", FixOptions.Fit.self) ?? .cover
         options.format = try a.choice("--format", FixOptions.Format.self) ?? .jpeg
-        options.maxBytes = try a.integer("--max-bytes", minimum: 1)
-        if let q = try a.integer("--quality-floor", minimum: 1) {
-            guard q <= 95 else { throw UsageError("--quality-floor takes 1–95, not \(q)") }
-            options.qualityFloor = q
-        }
-        if let text = a.value("--max-upscale") {
-            guard let v = Double(text), v >= 1 else { throw UsageError("--max-upscale takes a number ≥ 1, not \"\(text)\"") }
-            options.maxUpscale = v
-        }
+        options.maxBytes = try a.integer("--max-bytes", in: OptionRange.maxBytes)
+        if let q = try a.integer("--quality-floor", in: OptionRange.qualityFloor) { options.qualityFloor = q }
+        if let v = try a.number("--max-upscale", in: OptionRange.maxUpscale) { options.maxUpscale = v }
         if let text = a.value("--background") {
             let hex = text.hasPrefix("#") ? String(text.dropFirst()) : text
-            guard hex.count == 6, let v = UInt32(hex, radix: 16) else {
-                throw UsageError("--background takes a colour as RRGGBB (e.g. ffffff), not \"\(text)\"")
+            guard hex.count == 6, hex.allSatisfy(\.isHexDigit), let v = UInt32(hex, radix: 16) else {
+                throw UsageError("--background takes a colour as RRGGBB (e.g. ffffff), not \"\(printable(text))\"")
             }
             options.background = (UInt8(v >> 16), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF))
         }
-        let jobs = try a.integer("--jobs", minimum: 1) ?? Terminal.processorCount
+        let jobs = try a.integer("--jobs", in: OptionRange.jobs) ?? Terminal.processorCount
+        let memory = try memoryBudget(a)
         let dryRun = a.flag("--dry-run"), overwrite = a.flag("--overwrite")
 
-        let collected = try collectInputs(a.positional)
+        let collected = try collectInputs(a.positionalPaths)
         let finder = try faceFinder(for: profile, cascades: a.value("--cascades"))
-        let fixer = Fixer(checker: Checker(profile: profile, faceFinder: finder), finder: finder, options: options)
+        let fixer = Fixer(checker: Checker(profile: profile, faceFinder: finder, memory: memory), finder: finder, options: options)
         // Outputs of an earlier run inside a folder being fixed (--out photos/fixed) are not inputs.
         let outReal = realPath(outDir)
-        let nested = outReal.map { o in a.positional.contains { p in realPath(p).map { o.hasPrefix($0 + "/") } ?? false } } ?? false
+        func inside(_ path: FilePath, _ folder: FilePath) -> Bool { path.bytes.starts(with: folder.bytes + [0x2F]) }
+        let nested = outReal.map { o in a.positionalPaths.contains { p in realPath(p).map { inside(o, $0) } ?? false } } ?? false
         let inputs = collected.inputs.filter { input in
             guard nested, let outReal, let real = realPath(input.path) else { return true }
-            return !real.hasPrefix(outReal + "/")
+            return !inside(real, outReal)
         }
+        let protected = ProtectedFiles(inputs: inputs.map(\.path))
         let ext = options.format == .jpeg ? "jpg" : "png"
-        func outputPath(_ input: InputCollector.Input) -> String {
-            var rel = input.relativePath
-            if let dot = rel.lastIndex(of: "."), !rel[dot...].contains("/") { rel = String(rel[..<dot]) }
-            return (outDir.hasSuffix("/") ? String(outDir.dropLast()) : outDir) + "/" + rel + "." + ext
-        }
         // Two inputs must not write the same output (a.jpg and a.png both become a.jpg): the
         // first keeps the plain name, later ones keep their own extension too (a.png.jpg).
-        var names: [String] = []
-        var seen = Set<String>()
+        var names: [FilePath] = []
+        var seen = Set<FilePath>()
         for input in inputs {
-            var out = outputPath(input)
+            var out = input.relativePath.replacingExtension(with: ext)
             if seen.contains(out) {
-                let base = (outDir.hasSuffix("/") ? String(outDir.dropLast()) : outDir) + "/" + input.relativePath
-                out = base + "." + ext
+                out = FilePath(bytes: input.relativePath.bytes + Array(".\(ext)".utf8))
                 var n = 2
-                while seen.contains(out) { out = base + "-\(n)." + ext; n += 1 }
+                while seen.contains(out) { out = FilePath(bytes: input.relativePath.bytes + Array("-\(n).\(ext)".utf8)); n += 1 }
             }
             seen.insert(out)
             names.append(out)
         }
-        let outputs = names
-        // An output must never be an original (--out pointing at the photos' own folder).
-        for (input, out) in zip(inputs, outputs) {
-            if let a = realPath(input.path), let b = realPath(out), a == b {
-                throw UsageError("\(out) would replace the original \(input.displayPath): choose an --out folder apart from the photos")
+        let relatives = names
+        let outputs = relatives.map { outDir.appending($0) }
+
+        // The output folder: writes only below it, never through a link, never onto a protected file.
+        let folder: OutputFolder?
+        do {
+            var info = stat()
+            let exists = outDir.withCString { stat($0, &info) } == 0
+            folder = dryRun && !exists ? nil : try OutputFolder(root: outDir, protecting: protected, create: !dryRun)
+        } catch {
+            throw UsageError(error.message)
+        }
+        // An output must never replace an original: refused before anything is done.
+        for (input, (relative, out)) in zip(inputs, zip(relatives, outputs)) {
+            guard let why = folder?.refusal(relative, replace: true) else { continue }
+            let onInput = realPath(input.path) != nil && realPath(input.path) == realPath(out)
+            if overwrite || onInput {
+                throw UsageError("\(out.display) would replace the original (\(why)): choose an --out folder apart from the photos")
             }
         }
 
         // A run that was killed may have left temporaries (never a partial output): clear them.
-        if !dryRun {
-            let stale = AtomicFile.removeStale(below: outDir.hasSuffix("/") ? String(outDir.dropLast()) : outDir)
-            if stale > 0 { Terminal.err("preflight: removed \(stale) temporary file(s) an interrupted run left in \(outDir)\n") }
+        if !dryRun, let folder {
+            let stale = folder.removeStaleTemporaries()
+            if stale > 0 { Terminal.err("preflight: removed \(stale) temporary file(s) an interrupted run left in \(outDir.display)\n") }
         }
         var failed = 0, written = 0, kept = 0
         var lines: [String] = []
@@ -98,32 +102,48 @@ enum FixCommand {
         }
         await runOrdered(count: inputs.count, width: jobs, work: { i -> (FixResult, String?) in
             let input = inputs[i]
-            let out = outputs[i]
-            guard let bytes = try? FileByteSource(path: input.path).readAll() else {
+            let out = outputs[i].display
+            func unfixable(_ reason: String) -> (FixResult, String?) {
                 let before = FileResult(path: input.displayPath, header: nil, findings: [])
-                return (FixResult(path: input.displayPath, action: .unfixable, steps: [], reasons: ["the file cannot be read"],
+                return (FixResult(path: input.displayPath, action: .unfixable, steps: [], reasons: [reason],
                                   before: before, after: nil, output: nil), nil)
             }
-            if !overwrite && !dryRun && access(out, F_OK) == 0 {
+            guard let file = try? FileByteSource(path: input.path) else { return unfixable("the file cannot be read") }
+            if !overwrite && !dryRun && folder?.exists(relatives[i]) == true {
                 return (FixResult(path: input.displayPath, action: .copy, steps: [], reasons: [],
                                   before: FileResult(path: input.displayPath, header: nil, findings: []), after: nil, output: nil),
                         "exists")
             }
-            let result = fixer.fix(bytes: bytes, path: input.displayPath, outputPath: out)
-            guard !dryRun, let output = result.output else { return (result, nil) }
-            if let slash = out.lastIndex(of: "/") { AtomicFile.makeFolders(String(out[..<slash])) }
+            // The photo is read whole and rendered while holding its share of the memory budget.
+            var probing = file
+            guard let header = try? Probe.header(of: &probing) else { return unfixable("the file cannot be read") }
+            guard let plan = fixer.memoryPlan(file: file, header: header, limit: memory.limit) else {
+                return unfixable("fixing this \(header.displayWidth ?? 0)×\(header.displayHeight ?? 0) photo would need more memory than "
+                                 + "the limit of \(Units.memory(memory.limit)), even at 1/8 size (raise --memory-limit)")
+            }
+            let fixed: FixResult? = memory.withReservation(plan.bytes) {
+                guard let bytes = try? file.readAll() else { return nil }
+                return fixer.fix(bytes: bytes, path: input.displayPath, outputPath: out, loadScale: plan.scale)
+            }
+            guard let result = fixed else { return unfixable("the file cannot be read") }
+            guard !dryRun, let output = result.output, let folder else { return (result, nil) }
             do {
-                try AtomicFile.write(output, to: out)
-                return (result, nil)
+                switch try folder.write(output, to: relatives[i], replace: overwrite) {
+                case .written: return (result, nil)
+                case .kept:
+                    return (FixResult(path: input.displayPath, action: .copy, steps: [], reasons: [],
+                                      before: result.before, after: nil, output: nil), "exists")
+                }
             } catch {
                 var r = result
                 r.action = .unfixable
-                r.reasons = ["cannot write \(out): \(error)"]
+                r.reasons = ["\(error)"]
+                r.output = nil
                 return (r, nil)
             }
         }, emit: { i, pair in
             let (r, note) = pair
-            let out = outputs[i]
+            let out = outputs[i].display
             results.append(pair)
             var text = ""
             if note == "exists" {
@@ -154,11 +174,11 @@ enum FixCommand {
         })
         let summary = "\n\(inputs.count) photos: \(written) \(dryRun ? "would be written" : "written"), \(kept) kept, \(failed) unfixable.\n"
         Terminal.out(summary)
-        if let report = a.value("--report") {
-            let body = report.hasSuffix(".json")
-                ? jsonReport(results, outputs: outputs, profile: profile.name, dryRun: dryRun).pretty() + "\n"
+        if let report = a.path("--report") {
+            let body = report.lossyString.hasSuffix(".json")
+                ? jsonReport(results, outputs: outputs.map(\.display), profile: profile.name, dryRun: dryRun).pretty() + "\n"
                 : lines.joined() + summary
-            do { try AtomicFile.write(body, to: report) } catch { throw UsageError("cannot write the report: \(error)") }
+            try writeReport(body, to: report, protecting: protected)
         }
         return failed > 0 ? .failure : .success
     }
@@ -196,10 +216,10 @@ enum FixCommand {
     }
 
     /// The canonical absolute path, or nil when it does not exist.
-    static func realPath(_ path: String) -> String? {
-        guard let p = realpath(path, nil) else { return nil }
+    static func realPath(_ path: FilePath) -> FilePath? {
+        guard let p = path.withCString({ realpath($0, nil) }) else { return nil }
         defer { free(p) }
-        return String(cString: p)
+        return FilePath(cString: p)
     }
 
 }
@@ -215,14 +235,16 @@ let fixHelp = """
       --rules FILE          rules file (default: the built-in rules.json)
       --frame F             portrait (720×1280, default), landscape (1280×720), square (720×720), keep
       --fit F               cover (crop to the frame, default) or contain (pad instead of cutting)
-      --max-bytes N         size budget (default: the profile's file_size.max_bytes)
-      --quality-floor Q     lowest JPEG quality the budget search may use (default 70)
-      --max-upscale X       most a crop may be enlarged to fill the frame (default 2)
+      --max-bytes N         size budget (1–1000000000; default: the profile's file_size.max_bytes)
+      --quality-floor Q     lowest JPEG quality the budget search may use (1–95; default 70)
+      --max-upscale X       most a crop may be enlarged to fill the frame (1–16; default 2)
       --format jpeg|png     output format (default jpeg)
       --background RRGGBB   colour transparent pixels are flattened onto (default ffffff)
       --dry-run             print what would change; write nothing
       --overwrite           replace outputs that already exist (default: keep them)
-      --jobs N              photos in parallel (default: cores)
+      --jobs N              photos in parallel (1–1024; default: cores)
+      --memory-limit MB     memory decodes may hold at once, all workers together (64–1048576 MiB;
+                            default 192): a large photo waits for others, or is decoded shrunk
       --report FILE         also write the report to FILE (JSON when FILE ends in .json)
       --cascades DIR        folder with opencv-data's cascades
 

@@ -1,9 +1,10 @@
 import CommandLineKit
+import PhotoCodec
 import PreflightKit
 
 /// `preflight rules`: the rules, what they check, and the profile's settings.
 enum RulesCommand {
-    static func run(_ args: [String]) throws(UsageError) -> ExitCode {
+    static func run(_ args: [FilePath]) throws(UsageError) -> ExitCode {
         let a = try Arguments(args, valueOptions: ["--profile", "--rules"], flagOptions: ["--schema", "--help", "-h"])
         if a.flag("--help") || a.flag("-h") {
             Terminal.out(rulesHelp)
@@ -14,7 +15,7 @@ enum RulesCommand {
             Terminal.out(RulesSchema.json())
             return .success
         }
-        let configuration = try loadConfiguration(a.value("--rules"))
+        let configuration = try loadConfiguration(a.path("--rules"))
         let profile = try selectProfile(configuration, a.value("--profile"))
         var out = "Profile \(profile.name)" + (profile.summary.isEmpty ? "" : ": \(profile.summary)") + "\n"
         out += "Profiles in \(configuration.source): \(configuration.profileNames.joined(separator: ", "))\n\n"

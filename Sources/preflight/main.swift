@@ -4,14 +4,16 @@ import Glibc
 import Darwin
 #endif
 import CommandLineKit
+import PhotoCodec
 
 /// Entry point: the only place that calls exit.
 func main() async -> ExitCode {
-    var args = Array(CommandLine.arguments.dropFirst())
-    guard let command = args.first else {
+    var args = Terminal.rawArguments()
+    guard let first = args.first else {
         Terminal.err(generalHelp)
         return .usage
     }
+    let command = first.display
     args.removeFirst()
     do {
         switch command {
@@ -26,7 +28,7 @@ func main() async -> ExitCode {
             Terminal.out(generalHelp)
             return .success
         case "help":
-            switch args.first {
+            switch args.first?.display {
             case "check": Terminal.out(checkHelp)
             case "rules": Terminal.out(rulesHelp)
             case "fix": Terminal.out(fixHelp)
@@ -40,6 +42,9 @@ func main() async -> ExitCode {
     } catch let error as UsageError {
         Terminal.err("preflight: \(error.message)\n")
         return .usage
+    } catch let error as ReportWriteError {
+        Terminal.err("preflight: \(error.message)\n")
+        return .reportNotWritten
     } catch {
         Terminal.err("preflight: \(error)\n")
         return .usage
@@ -48,7 +53,7 @@ func main() async -> ExitCode {
 
 /// `preflight upload` is the `preflight-upload` binary beside this one (it links Foundation's
 /// networking, which would slow every `check` start-up): exec it with the same arguments.
-func runUploadHelper(_ args: [String]) -> ExitCode {
+func runUploadHelper(_ args: [FilePath]) -> ExitCode {
     var candidates: [String] = []
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
     let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
@@ -58,7 +63,7 @@ func runUploadHelper(_ args: [String]) -> ExitCode {
     }
     if let override = Terminal.environment("PREFLIGHT_UPLOAD_HELPER") { candidates.insert(override, at: 0) }
     for path in candidates where access(path, X_OK) == 0 {
-        let argv = ([path] + args).map { strdup($0) } + [nil]
+        let argv = ([FilePath(path)] + args).map { arg in arg.withCString { strdup($0) } } + [nil]
         execv(path, argv)
         Terminal.err("preflight: cannot run \(path) (errno \(errno))\n")
         return .usage

@@ -15,7 +15,12 @@ import PreflightKit
 ///   key-hang-after-2  the first two photos succeed, later ones never get a response
 ///   key-400 / key-413  an error status with a JSON error body
 ///   key-malformed   200 with a body that is not JSON
-///   anything else   401 {"code": 401, "message": "Invalid API key"}
+///   key-301 / key-302 / key-307  a redirect to `redirectTarget` (another host), as a hostile or
+///                   misconfigured proxy would answer
+///   key-early       200 with an image_key as soon as the headers are in, the body left unread
+///   key-429-long    first attempt per photo: 429 with Retry-After: 3600
+///   anything else   401 {"code": 401, "message": "Invalid API key: <the key>"} (echoed, as
+///                   some services do, so redaction is tested)
 /// Uploads are counted per content (SHA-256) when a success response has been sent.
 final class FakeHeyGen: @unchecked Sendable {
     let port: UInt16
@@ -27,6 +32,8 @@ final class FakeHeyGen: @unchecked Sendable {
     private var _keysSeen: [String] = []
     private var avatarPolls: [String: Int] = [:]
     private var stopped = false
+    /// Where key-301/302/307 point.
+    var redirectTarget = "http://127.0.0.1:9/v1/asset"
 
     var url: String { "http://127.0.0.1:\(port)" }
     /// Completed uploads per content SHA-256.
@@ -35,10 +42,16 @@ final class FakeHeyGen: @unchecked Sendable {
     var requests: [String] { lock.withLock { _requests } }
     var keysSeen: [String] { lock.withLock { _keysSeen } }
 
-    init() throws {
+    /// `smallReceiveBuffer` keeps the kernel from taking a large body into its buffers unread, so
+    /// a client cannot have sent it all before an early answer.
+    init(smallReceiveBuffer: Bool = false) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        if smallReceiveBuffer {
+            var size: Int32 = 8192
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -90,6 +103,10 @@ final class FakeHeyGen: @unchecked Sendable {
     }
 
     private func readRequest(_ fd: Int32) -> Request? {
+        readRequest(fd, bodyToo: true)
+    }
+
+    private func readRequest(_ fd: Int32, bodyToo: Bool) -> Request? {
         var data: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         var headerEnd: Int?
@@ -115,6 +132,9 @@ final class FakeHeyGen: @unchecked Sendable {
         }
         var body = Array(data[(headerEnd! + 4)...])
         let length = Int(headers["content-length"] ?? "0") ?? 0
+        if headers["x-api-key"] == "key-early" && parts[0] == "POST" {
+            return Request(method: String(parts[0]), path: String(parts[1]), headers: headers, body: [])
+        }
         while body.count < length {
             let n = read(fd, &chunk, min(chunk.count, length - body.count))
             if n <= 0 { return nil }
@@ -131,8 +151,9 @@ final class FakeHeyGen: @unchecked Sendable {
             _keysSeen.append(key)
         }
         guard key.hasPrefix("key-") && ["key-ok", "key-429", "key-500", "key-drop", "key-hang", "key-hang-after-2", "key-400",
-                                        "key-413", "key-malformed"].contains(key) else {
-            return send(fd, 401, #"{"code": 401, "message": "Invalid API key"}"#)
+                                        "key-413", "key-malformed", "key-301", "key-302", "key-307", "key-early",
+                                        "key-429-long"].contains(key) else {
+            return send(fd, 401, #"{"code": 401, "message": "Invalid API key: \#(key)"}"#)
         }
         if r.method == "POST" && r.path == "/v1/asset" { return upload(fd, r, key: key) }
         if r.method == "POST" && r.path == "/v2/photo_avatar/avatar_group/create" {
@@ -155,6 +176,11 @@ final class FakeHeyGen: @unchecked Sendable {
     }
 
     private func upload(_ fd: Int32, _ r: Request, key: String) -> Bool {
+        if key == "key-early" {
+            // Answers before reading the body, then closes (the body is never read).
+            _ = send(fd, 200, #"{"code": 100, "data": {"id": "asset-early", "image_key": "image/early/original.jpg"}}"#)
+            return false
+        }
         let sha = SHA256.hex(r.body)
         let type = r.headers["content-type"] ?? ""
         let isJPEG = r.body.starts(with: [0xFF, 0xD8]), isPNG = r.body.starts(with: [0x89, 0x50, 0x4E, 0x47])
@@ -166,6 +192,10 @@ final class FakeHeyGen: @unchecked Sendable {
             return (_attempts[sha]!, _attempts.count)
         }
         switch key {
+        case "key-301", "key-302", "key-307":
+            return send(fd, Int(key.dropFirst(4))!, "", extra: "Location: \(redirectTarget)\r\n")
+        case "key-429-long" where attempt == 1:
+            return send(fd, 429, #"{"code": 429, "message": "Too many requests"}"#, extra: "Retry-After: 3600\r\n")
         case "key-429" where attempt == 1:
             return send(fd, 429, #"{"code": 429, "message": "Too many requests"}"#, extra: "Retry-After: 1\r\n")
         case "key-500" where attempt == 1:
@@ -194,7 +224,7 @@ final class FakeHeyGen: @unchecked Sendable {
     }
 
     private func send(_ fd: Int32, _ status: Int, _ body: String, extra: String = "") -> Bool {
-        let reason = [200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 413: "Payload Too Large",
+        let reason = [200: "OK", 301: "Moved Permanently", 302: "Found", 307: "Temporary Redirect", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 413: "Payload Too Large",
                       429: "Too Many Requests", 500: "Internal Server Error"][status] ?? "Status"
         let bytes = Array(body.utf8)
         let head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: application/json\r\nContent-Length: \(bytes.count)\r\n\(extra)\r\n"

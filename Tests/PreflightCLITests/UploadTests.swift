@@ -1,4 +1,5 @@
 import Foundation
+import PhotoCodec
 import PreflightKit
 import Testing
 
@@ -90,12 +91,89 @@ struct UploadTests {
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(server.requests.filter { $0 == "POST /v1/asset" }.count == 2)
         #expect(server.completed.values.reduce(0, +) == 1)
-        if key == "key-429" { #expect(Date().timeIntervalSince(start) >= 1, "Retry-After: 1 was not honoured") }
+        if key == "key-429" {
+            #expect(Date().timeIntervalSince(start) >= 1, "Retry-After: 1 was not honoured")
+            #expect(r.stderr.contains("good-centred.jpg: HTTP 429: Too many requests; retrying in 1 s"), "\(r.stderr)")
+        }
+    }
+
+    @Test("a long Retry-After is said, with the cap it is cut to, not waited out silently")
+    func longRetryAfterIsSaid() throws {
+        let server = try FakeHeyGen()
+        defer { server.stop() }
+        let dir = try Self.folder(["good-centred.jpg"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try preflight(["upload", "--endpoint", server.url, dir],
+                              environment: ["HEYGEN_API_KEY": "key-429-long", "PREFLIGHT_BACKOFF_MS": "20",
+                                            "PREFLIGHT_RETRY_AFTER_CAP_S": "1"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stderr.contains("retrying in 1 s (the server asked for 3600 s; waits are capped at 1 s)"), "\(r.stderr)")
+    }
+
+    @Test("after dropped connections the retries go out at once, not after the whole --timeout")
+    func droppedConnectionsRetryPromptly() throws {
+        let server = try FakeHeyGen()
+        defer { server.stop() }
+        let dir = try Self.folder(Self.good)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let start = Date()
+        let r = try upload(server, key: "key-drop", ["--timeout", "30", dir])
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(server.completed.count == 5 && server.completed.values.allSatisfy { $0 == 1 }, "\(server.completed)")
+        // Before each attempt had a session of its own, two of the five retries waited out the
+        // 30 s timeout on a dead pooled connection.
+        #expect(elapsed < 25, "took \(elapsed) s")
+    }
+
+    @Test("redirects are refused: the key never reaches the other host and nothing is recorded",
+          arguments: ["key-301", "key-302", "key-307"])
+    func redirectsRefused(key: String) throws {
+        let server = try FakeHeyGen(), elsewhere = try FakeHeyGen()
+        defer { server.stop(); elsewhere.stop() }
+        server.redirectTarget = elsewhere.url + "/v1/asset"
+        let dir = try Self.folder(["good-centred.jpg"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try upload(server, key: key, [dir])
+        #expect(r.status == 1, "\(r.stdout)")
+        #expect(r.stdout.contains("FAILED") && r.stdout.contains("HTTP \(key.dropFirst(4)): the server redirected the request to 127.0.0.1:\(elsewhere.port)"),
+                "\(r.stdout)")
+        #expect(elsewhere.requests.isEmpty, "\(elsewhere.requests)")
+        #expect(server.requests.filter { $0 == "POST /v1/asset" }.count == 1)
+        #expect(((try? Self.manifest(dir)) ?? [:]).isEmpty)
+        #expect(!r.stdout.contains(key) && !r.stderr.contains(key))
+    }
+
+    @Test("an answer that comes before the whole photo was sent is not an upload")
+    func earlyAnswerIsNotAnUpload() throws {
+        let server = try FakeHeyGen(smallReceiveBuffer: true)
+        defer { server.stop() }
+        // A photo larger than the loopback socket buffers, so the body cannot all be sent before
+        // the answer: noise, checked with the face rules off.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("upload-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var state: UInt32 = 2_463_534_242
+        let noise = (0..<(2400 * 2400 * 3)).map { _ -> UInt8 in
+            state ^= state << 13; state ^= state >> 17; state ^= state << 5
+            return UInt8(truncatingIfNeeded: state >> 24)
+        }
+        var options = JPEGCodec.EncodeOptions()
+        options.quality = 95
+        let jpeg = try JPEGCodec.encode(Raster(width: 2400, height: 2400, channels: 3, pixels: noise), options: options)
+        #expect(jpeg.count > 5_000_000 && jpeg.count < 10_000_000, "\(jpeg.count)")
+        try Data(jpeg).write(to: URL(fileURLWithPath: dir + "/noise.jpg"))
+        let r = try upload(server, key: "key-early", ["--rules", formatOnly, "--retries", "1", dir])
+        #expect(r.status == 1, "\(r.stdout)")
+        #expect(r.stdout.contains("FAILED"), "\(r.stdout)")
+        #expect(((try? Self.manifest(dir)) ?? [:]).isEmpty)
     }
 
     @Test("errors are reported with the server's message and not retried; a wrong key says so", arguments: [
         ("key-400", "The image could not be processed"), ("key-413", "File too large"), ("key-malformed", "not JSON"),
-        ("wrong-key-123", "HTTP 401: Invalid API key (check the API key)"),
+        ("wrong-key-123", "HTTP 401: Invalid API key: [API key] (check the API key)"),
+        // A key of two characters is still cut out of what the server echoes.
+        ("~~", "HTTP 401: Invalid API key: [API key] (check the API key)"),
     ])
     func errors(key: String, message: String) throws {
         let server = try FakeHeyGen()
@@ -165,9 +243,17 @@ struct UploadTests {
         process.waitUntilExit()
         let survived = try Self.manifest(dir)
         #expect(survived.count == 2)
+        // The third upload was recorded as begun before its body went out.
+        let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/preflight-uploads.json"))) as! [String: Any]
+        let inFlight = try #require(doc["in_flight"] as? [String: Any])
+        #expect(inFlight.count == 1, "\(inFlight)")
         let r = try upload(server, key: "key-ok", [dir])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.components(separatedBy: "UPLOADED").count - 1 == 3, "\(r.stdout)")
+        #expect(r.stdout.components(separatedBy: "may duplicate the upload an interrupted run began").count - 1 == 1, "\(r.stdout)")
+        #expect(r.stdout.contains("1 upload may duplicate an asset that an interrupted earlier run sent"), "\(r.stdout)")
+        let after = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/preflight-uploads.json"))) as! [String: Any]
+        #expect((after["in_flight"] as? [String: Any])?.isEmpty == true)
         let all = try Self.good.map { try Self.sha(dir + "/" + $0) }
         #expect(server.completed == Dictionary(uniqueKeysWithValues: all.map { ($0, 1) }), "\(server.completed)")
         #expect(try Self.manifest(dir).count == 5)

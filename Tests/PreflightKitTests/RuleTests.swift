@@ -146,8 +146,8 @@ struct RunnerTests {
         #expect(c.inputs.map { String($0.displayPath.dropFirst(root.count)) } == [
             "/a/B.JPG", "/a/fake.png", "/b/photo-without-extension", "/b/z.jpg",
         ])
-        #expect(c.skipped.map { String($0.dropFirst(root.count)) } == ["/a/readme.md"])
-        #expect(c.missing == [root + "/missing.jpg"])
+        #expect(c.skipped.map { String($0.path.display.dropFirst(root.count)) } == ["/a/readme.md"])
+        #expect(c.missing == [FilePath(root + "/missing.jpg")])
     }
 
     @Test("an unreadable file is a finding, not a crash")

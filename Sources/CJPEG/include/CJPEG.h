@@ -4,13 +4,42 @@
 #include <stddef.h>
 
 /// Result codes of the whole-image calls below.
-enum { PP_JPEG_OK = 0, PP_JPEG_ERROR = 1, PP_JPEG_TOO_LARGE = 2, PP_JPEG_NO_MEMORY = 3 };
+/// PP_JPEG_OVER_MEMORY: the decode would need more working memory than the caller allows.
+enum { PP_JPEG_OK = 0, PP_JPEG_ERROR = 1, PP_JPEG_TOO_LARGE = 2, PP_JPEG_NO_MEMORY = 3, PP_JPEG_OVER_MEMORY = 4 };
 
 /// Colour spaces, mirroring libjpeg's J_COLOR_SPACE without exposing its header to Swift.
 enum { PP_CS_UNKNOWN = 0, PP_CS_GRAYSCALE = 1, PP_CS_RGB = 2, PP_CS_YCBCR = 3, PP_CS_CMYK = 4, PP_CS_YCCK = 5 };
 
-/// What one decode produced. `pixels` is malloc'd (free it with pp_jpeg_free) and holds
-/// width × height × components bytes, rows top to bottom, no padding.
+/// Where the compressed bytes come from: `data`/`size` in memory, or (when `data` is NULL) the
+/// open file `fd`, read with pread in 64 KiB blocks, so a large file is never held whole.
+/// `chunk` > 0 hands libjpeg at most that many bytes at a time. Below 512 bytes this keeps
+/// libjpeg-turbo off its fast Huffman path, which decodes a bad Huffman code as 0 without a
+/// warning; the slow path warns ("Corrupt JPEG data: bad Huffman code"). 0: all at once.
+typedef struct {
+    const unsigned char *data;
+    size_t size;
+    int fd;
+    size_t chunk;
+} pp_jpeg_input;
+
+/// What the headers say, read without decoding any pixel.
+typedef struct {
+    int code;
+    char message[200];
+    int width, height;        ///< output size at the requested scale
+    int components;           ///< output components: 1 (grey), 3 (RGB) or 4 (CMYK as stored)
+    int file_color_space;     ///< PP_CS_* of the encoded data
+    int saw_adobe_marker;
+    int adobe_transform;
+    int multiple_scans;       ///< progressive or multi-scan: libjpeg keeps every coefficient
+    unsigned long long working_bytes;  ///< libjpeg's own memory for a decode (coefficients, rows)
+} pp_jpeg_info;
+
+/// Reads the headers of a JPEG (up to its first scan) and reports what a decode at
+/// 1/`scale_denom` (1, 2, 4 or 8) would produce and need.
+int pp_jpeg_inspect(const pp_jpeg_input *input, int scale_denom, pp_jpeg_info *info);
+
+/// What one decode produced.
 typedef struct {
     int code;
     char message[200];        ///< libjpeg's text for the fatal error, when code != OK
@@ -18,28 +47,23 @@ typedef struct {
     int damaged;              ///< 1 when a warning means lost image data (anything but extraneous bytes)
     int truncated;            ///< 1 when libjpeg hit the end of the data early ("Premature end of JPEG file")
     char first_warning[200];  ///< libjpeg's text for the first warning
-    int width, height;        ///< output size after DCT scaling
+    int width, height;        ///< the decoded rectangle
     int components;           ///< 1 (grey), 3 (RGB) or 4 (CMYK as stored in the file)
-    int file_color_space;     ///< PP_CS_* of the encoded data
+    int file_color_space;
     int saw_adobe_marker;
     int adobe_transform;
-    unsigned char *pixels;
-    size_t pixel_bytes;
-} pp_jpeg_decoded;
+} pp_jpeg_result;
 
-/// Decodes a whole JPEG from memory at scale 1/`scale_denom` (1, 2, 4 or 8).
-/// Refuses (PP_JPEG_TOO_LARGE) before allocating pixels when the scaled output exceeds `max_pixels`.
-/// Greyscale stays 1 channel, YCbCr/RGB become RGB, CMYK/YCCK come back as CMYK (4 channels).
+/// Decodes the rectangle (x, y, width, height) of the image scaled to 1/`scale_denom` (clamped
+/// to it; a negative width decodes everything) into `out`, which holds `capacity` bytes: rows top
+/// to bottom, no padding. Columns outside the rectangle skip the inverse DCT, rows below it are
+/// not decoded. Refuses before decoding (PP_JPEG_TOO_LARGE) more than `max_pixels` scaled pixels
+/// or, when `max_memory` > 0, a decode whose working memory would exceed it; libjpeg's
+/// `max_memory_to_use` is set to it as well, so it errors rather than allocate past it.
 /// At most `max_scans` progressive scans are accepted (hostile files can hold thousands).
-int pp_jpeg_decode(const unsigned char *data, size_t size, int scale_denom,
-                   unsigned long long max_pixels, int max_scans, pp_jpeg_decoded *out);
-
-/// Decodes only the rectangle (x, y, width, height) of the scaled image (clamped to it; a
-/// negative width decodes everything). Columns outside it skip the inverse DCT and rows below it
-/// are not decoded at all. `max_pixels` applies to the whole scaled image.
-int pp_jpeg_decode_region(const unsigned char *data, size_t size, int scale_denom,
-                          int x, int y, int width, int height,
-                          unsigned long long max_pixels, int max_scans, pp_jpeg_decoded *out);
+int pp_jpeg_decode_into(const pp_jpeg_input *input, int scale_denom, int x, int y, int width, int height,
+                        unsigned long long max_pixels, int max_scans, unsigned long long max_memory,
+                        unsigned char *out, size_t capacity, pp_jpeg_result *result);
 
 /// Encodes pixels (1 = grey, 3 = RGB, 4 = CMYK) to a JPEG in memory.
 /// `file_color_space` is PP_CS_YCBCR/RGB for 3 channels, PP_CS_CMYK/YCCK for 4, GRAYSCALE for 1.

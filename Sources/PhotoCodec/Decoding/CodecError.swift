@@ -11,6 +11,9 @@ public struct CodecError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A valid file using a feature the library cannot decode (12-bit, lossless JPEG, …).
         case unsupported
         case outOfMemory = "out_of_memory"
+        /// Decoding would hold more memory than the run's limit (`MemoryBudget`): refused before
+        /// allocating.
+        case overMemoryLimit = "over_memory_limit"
     }
     public var kind: Kind
     public var message: String

@@ -44,7 +44,7 @@ public struct MemoryByteSource: ByteSource {
 /// headers of most JPEGs and PNGs, so a probe is usually one system call; a phone JPEG whose
 /// EXIF thumbnail pushes the frame header further costs one more read.
 public final class FileByteSource: ByteSource {
-    public let path: String
+    public let path: FilePath
     public let count: Int
     private let descriptor: Int32
     private var window: [UInt8] = []
@@ -53,25 +53,40 @@ public final class FileByteSource: ByteSource {
     /// How many bytes were read from the file so far (the probe's cost).
     public private(set) var bytesRead = 0
 
-    /// Opens `path` read-only (O_NOFOLLOW is not used: symlinked photos are fine).
-    public init(path: String, windowSize: Int = 16_384) throws(ByteSourceError) {
+    /// Opens `path` read-only (O_NOFOLLOW is not used: symlinked photos are fine; O_NONBLOCK
+    /// keeps a FIFO named like a photo from blocking the open).
+    public init(path: FilePath, windowSize: Int = 16_384) throws(ByteSourceError) {
         self.path = path
         self.windowSize = windowSize
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { throw .errno(path, errno, "cannot open") }
+        let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
+        guard fd >= 0 else { throw .errno(path.display, errno, "cannot open") }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             let code = errno
             close(fd)
-            throw .errno(path, code, "cannot stat")
+            throw .errno(path.display, code, "cannot stat")
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             close(fd)
-            throw ByteSourceError(path: path, reason: "not a regular file")
+            throw ByteSourceError(path: path.display, reason: "not a regular file")
         }
         descriptor = fd
         count = Int(info.st_size)
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
     }
+
+    public convenience init(path: String, windowSize: Int = 16_384) throws(ByteSourceError) {
+        try self.init(path: FilePath(path), windowSize: windowSize)
+    }
+
+    /// The open file's device and inode (what it is, whatever its name).
+    public let device: UInt64
+    public let inode: UInt64
+
+    /// The open descriptor (valid while this source lives), for decoders that read the file
+    /// themselves in chunks.
+    public var fileDescriptor: Int32 { descriptor }
 
     deinit { close(descriptor) }
 
@@ -110,7 +125,7 @@ public final class FileByteSource: ByteSource {
             }
             initialized = done
         }
-        if failure != 0 { throw .errno(path, failure, "cannot read") }
+        if failure != 0 { throw .errno(path.display, failure, "cannot read") }
         bytesRead += buffer.count
         return buffer
     }

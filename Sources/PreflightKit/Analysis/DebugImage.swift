@@ -15,11 +15,6 @@ import PhotoCodec
 ///   the 1.8·T shoulder line (white) below the eyes
 /// - the cheek patches the lighting rule compares, in yellow
 public enum DebugImage {
-    /// Creates the folder (and parents). False when it cannot be made.
-    public static func prepare(directory: String) -> Bool {
-        AtomicFile.makeFolders(directory)
-    }
-
     /// The debug file name for a reported path: separators become "__".
     public static func fileName(for path: String) -> String {
         var name = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
@@ -28,7 +23,7 @@ public enum DebugImage {
         return name + ".png"
     }
 
-    static func write(_ raster: Raster, analysis a: FaceAnalysis, result: FileResult, directory: String) {
+    static func write(_ raster: Raster, analysis a: FaceAnalysis, result: FileResult, folder: OutputFolder) {
         var c = Canvas(raster)
         let k = 1 / a.scale  // original → analysis pixels
         let band = max(4, c.height / 40)
@@ -58,7 +53,7 @@ public enum DebugImage {
             }
         }
         guard let png = try? PNGCodec.encode(c.raster, compressionLevel: 6) else { return }
-        try? AtomicFile.write(png, to: directory + "/" + fileName(for: result.path))
+        _ = try? folder.write(png, to: FilePath(fileName(for: result.path)), replace: true)
     }
 }
 

@@ -44,17 +44,21 @@ public struct Configuration: Sendable, Equatable {
     }()
 
     public static func load(path: String) throws(ConfigurationError) -> Configuration {
+        try load(path: FilePath(path))
+    }
+
+    public static func load(path: FilePath) throws(ConfigurationError) -> Configuration {
         let bytes: [UInt8]
         do throws(ByteSourceError) {
             let file = try FileByteSource(path: path)
             guard file.count <= 16 << 20 else {
-                throw ByteSourceError(path: path, reason: "\(file.count) bytes; a rules file is at most 16 MiB")
+                throw ByteSourceError(path: path.display, reason: "\(file.count) bytes; a rules file is at most 16 MiB")
             }
             bytes = try file.readAll()
         } catch {
-            throw ConfigurationError(source: path, path: "", message: "cannot read the rules file (\(error.reason))")
+            throw ConfigurationError(source: path.display, path: "", message: "cannot read the rules file (\(error.reason))")
         }
-        return try load(json: bytes, source: path)
+        return try load(json: bytes, source: path.display)
     }
 
     public static func load(json: [UInt8], source: String) throws(ConfigurationError) -> Configuration {
@@ -109,28 +113,36 @@ public struct Configuration: Sendable, Equatable {
             }
             overrides[name] = (extends, summary, rules)
         }
+        // Each profile is resolved once, from its parent's resolved settings: a chain of n
+        // profiles costs n steps, not n² or n³. The walk up a chain uses its own stack (a chain can
+        // be thousands long) and marks the profiles on it, so a cycle is found where it closes.
+        var defaults: [String: RuleSettings] = [:]
+        for type in RuleRegistry.all {
+            let d = type.description
+            defaults[d.id] = RuleSettings(severity: d.defaultSeverity, options: RuleOptions(defaultsOf: d))
+        }
         var profiles: [String: Profile] = [:]
-        for name in rawProfiles.keys.sorted() {
-            var chain: [String] = [name]
-            while let parent = overrides[chain.last!]?.extends {
-                if chain.contains(parent) {
-                    throw fail("profiles.\(name).extends", "extends forms a cycle: \((chain + [parent]).joined(separator: " → "))")
+        var onPath = Set<String>()
+        for name in rawProfiles.keys.sorted() where profiles[name] == nil {
+            var path: [String] = [name]
+            onPath = [name]
+            while let parent = overrides[path.last!]?.extends, profiles[parent] == nil {
+                if onPath.contains(parent) {
+                    throw fail("profiles.\(name).extends", "extends forms a cycle: \((path + [parent]).joined(separator: " → "))")
                 }
-                chain.append(parent)
+                path.append(parent)
+                onPath.insert(parent)
             }
-            var settings: [String: RuleSettings] = [:]
-            for type in RuleRegistry.all {
-                let d = type.description
-                settings[d.id] = RuleSettings(severity: d.defaultSeverity, options: RuleOptions(defaultsOf: d))
-            }
-            for member in chain.reversed() {
-                for (id, o) in overrides[member]!.rules {
+            for member in path.reversed() {
+                let own = overrides[member]!
+                let base = own.extends.flatMap { profiles[$0] }
+                var settings = base?.rules ?? defaults
+                for (id, o) in own.rules {
                     if let s = o.severity { settings[id]!.severity = s }
                     for (k, v) in o.options { settings[id]!.options.values[k] = v }
                 }
+                profiles[member] = Profile(name: member, summary: own.summary ?? base?.summary ?? "", rules: settings)
             }
-            let summary = chain.lazy.compactMap { overrides[$0]?.summary }.first ?? ""
-            profiles[name] = Profile(name: name, summary: summary, rules: settings)
         }
         let defaultProfile: String
         switch top["default_profile"] {
@@ -173,9 +185,11 @@ public struct Configuration: Sendable, Equatable {
             }
             let optionPath = "\(path).\(key)"
             switch spec.kind {
-            case .integer(let minimum):
+            case .integer(let minimum, let maximum):
                 guard case .integer(let n) = v else { throw fail(optionPath, "expected an integer, found \(v.kindName)") }
-                guard n >= minimum else { throw fail(optionPath, "must be at least \(minimum), found \(n)") }
+                guard n >= minimum, n <= maximum else {
+                    throw fail(optionPath, "must be from \(minimum) to \(maximum), found \(n)")
+                }
                 result.options[key] = .integer(n)
             case .severity:
                 result.options[key] = .severity(try parseSeverity(v, path: optionPath, fail: fail))

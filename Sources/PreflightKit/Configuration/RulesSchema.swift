@@ -11,9 +11,10 @@ public enum RulesSchema {
             for option in d.options {
                 var p: [String: JSONValue] = ["description": .string(option.summary + " Default: \(option.defaultValue).")]
                 switch option.kind {
-                case .integer(let minimum):
+                case .integer(let minimum, let maximum):
                     p["type"] = "integer"
                     p["minimum"] = .integer(minimum)
+                    p["maximum"] = .integer(maximum)
                 case .severity:
                     p["$ref"] = "#/$defs/severity"
                 case .formats:

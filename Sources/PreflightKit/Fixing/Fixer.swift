@@ -100,9 +100,50 @@ public struct Fixer: Sendable {
         return (w, h)
     }
 
+    /// What fixing a photo will hold in memory, and the scale its pixels are loaded at.
+    public struct MemoryPlan: Sendable, Equatable {
+        /// Bytes to reserve: the file read whole, and the larger of its check and its render.
+        public var bytes: Int
+        /// 1, or 2, 4, 8 when the full-resolution render would not fit the limit: the pixels are
+        /// then decoded already shrunk (JPEG DCT scaling, PNG block means), as libvips'
+        /// shrink-on-load does. Never below what the frame needs: `finish` refuses an enlargement
+        /// beyond --max-upscale.
+        public var scale: Int
+    }
+
+    /// The memory plan for fixing the photo in `file` (header `header`) within `limit` bytes, or nil
+    /// when even an eighth-scale render would not fit. Computed from the headers alone, before any
+    /// pixel is decoded: the render is bounded by the whole photo (cover), or by the photo and the
+    /// largest padded canvas a face could ask for (contain: the crop is face height / 0.32 tall).
+    public func memoryPlan(file: FileByteSource, header: PhotoHeader, limit: Int) -> MemoryPlan? {
+        let encoded = EncodedSource.file(file)
+        guard header.format.isDecodable, let W = header.displayWidth, let H = header.displayHeight, W > 0, H > 0,
+              let check = try? checker.cost(encoded, header: header) else {
+            // Nothing will be decoded: the check refuses it from its header.
+            return MemoryPlan(bytes: file.count, scale: 1)
+        }
+        let aspect: Double = options.frame.size.map { Double($0.width) / Double($0.height) } ?? Double(W) / Double(H)
+        // The re-check of the output and the encoder's buffers: a few frames' worth.
+        let frame = options.frame.size.map { $0.width * $0.height } ?? W * H
+        for scale in [1, 2, 4, 8] {
+            let w = (W + scale - 1) / scale, h = (H + scale - 1) / scale
+            var pixels = w * h
+            if options.fit == .contain {
+                let tallest = Double(max(w, h)) / 0.32
+                pixels += Int(min(tallest * tallest * aspect, 4e9))
+            }
+            guard let region = try? PhotoDecoder.regionCost(encoded, header: header, pixels: pixels, scale: scale) else { continue }
+            let output = min(pixels, frame) * 3 * 4
+            let total = file.count + max(check, region + output)
+            if total <= limit { return MemoryPlan(bytes: total, scale: scale) }
+        }
+        return nil
+    }
+
     /// Fixes the photo held in `bytes` (reported as `path`) for an output named `outputPath`
-    /// (its extension is checked against the content); writes nothing.
-    public func fix(bytes: [UInt8], path: String, outputPath: String) -> FixResult {
+    /// (its extension is checked against the content); writes nothing. `loadScale` (from
+    /// `memoryPlan`) decodes the pixels shrunk by 2, 4 or 8 when the full-size ones would not fit.
+    public func fix(bytes: [UInt8], path: String, outputPath: String, loadScale: Int = 1) -> FixResult {
         let before = checker.check(bytes: bytes, path: path)
         var result = FixResult(path: path, action: .unfixable, steps: [], reasons: [], before: before, after: nil, output: nil)
         result.outputPath = outputPath
@@ -126,16 +167,21 @@ public struct Fixer: Sendable {
             result.output = bytes
             return result
         }
-        render(bytes: bytes, header: header, into: &result)
+        render(bytes: bytes, header: header, scale: max(1, loadScale), into: &result)
         return result
     }
 
-    private func render(bytes: [UInt8], header: PhotoHeader?, into result: inout FixResult) {
-        guard let header, let W0 = header.displayWidth, let H0 = header.displayHeight, W0 > 0, H0 > 0 else {
+    private func render(bytes: [UInt8], header: PhotoHeader?, scale s: Int, into result: inout FixResult) {
+        guard let header, let fullW = header.displayWidth, let fullH = header.displayHeight, fullW > 0, fullH > 0 else {
             result.reasons = ["the file cannot be read as a photo"]
             return
         }
+        // Everything below is in the pixels of the photo loaded at 1/s.
+        let W0 = (fullW + s - 1) / s, H0 = (fullH + s - 1) / s
         var steps: [String] = []
+        if s > 1 {
+            steps.append("note: decode at 1/\(s) size (\(W0)×\(H0)): the full \(fullW)×\(fullH) would not fit the memory limit")
+        }
         // Outputs carry no profile, so pixels in another colour space (Display P3 from phones,
         // Adobe RGB) are converted to sRGB at the end.
         var profile: ColorProfile?
@@ -177,7 +223,8 @@ public struct Fixer: Sendable {
         func whole() -> Raster? {
             if let wholePhoto { return wholePhoto }
             do {
-                let decoded = try PhotoDecoder.decode(bytes, header: header, minimumLongSide: .max, maxPixels: checker.maxPixels)
+                let decoded = try PhotoDecoder.decode(bytes, header: header, region: PixelRect(x: 0, y: 0, width: W0, height: H0),
+                                                      scale: s, maxPixels: checker.maxPixels)
                 wholePhoto = upright(decoded.raster)
             } catch {
                 result.reasons = ["decode: \(error)"]
@@ -189,7 +236,7 @@ public struct Fixer: Sendable {
         func pixels(of rect: PixelRect) -> (raster: Raster, x: Int, y: Int)? {
             if let wholePhoto { return (wholePhoto, 0, 0) }
             do {
-                let decoded = try PhotoDecoder.decode(bytes, header: header, region: rect, maxPixels: checker.maxPixels)
+                let decoded = try PhotoDecoder.decode(bytes, header: header, region: rect, scale: s, maxPixels: checker.maxPixels)
                 return (upright(decoded.raster), rect.x, rect.y)
             } catch {
                 result.reasons = ["decode: \(error)"]
@@ -222,7 +269,7 @@ public struct Fixer: Sendable {
         // The face as the check found it (display pixels). A head the check found only in a
         // turned copy is found again in that copy (at analysis size).
         var turn: (degrees: Double, cx: Double, cy: Double)?
-        var found = result.before.faces?.faces.first
+        var found = result.before.faces?.faces.first.map { s == 1 ? $0 : $0.scaled(by: 1 / Double(s)) }
         if found == nil, let angle = result.before.faces?.rotatedFaceAngle {
             guard let raster = whole() else { return }
             let k = min(1, 640 / Double(max(raster.width, raster.height)))

@@ -48,6 +48,13 @@ public enum Units {
         return "\(oneDecimal(Double(n) / 1_000_000_000)) GB"
     }
 
+    /// Memory, in binary units as `--memory-limit` takes them: "192 MiB", "1.2 GiB".
+    public static func memory(_ n: Int) -> String {
+        if n < 1 << 20 { return "\(oneDecimal(Double(n) / 1024)) KiB" }
+        if n < 1 << 30 { return "\(oneDecimal(Double(n) / Double(1 << 20))) MiB" }
+        return "\(oneDecimal(Double(n) / Double(1 << 30))) GiB"
+    }
+
     /// 10000000 → "10,000,000".
     public static func grouped(_ n: Int) -> String {
         let digits = String(n.magnitude)

@@ -15,6 +15,7 @@ public struct JSONReporter: Reporter {
             let sized = h.map { $0.format.isImage && $0.problem == nil } ?? false
             return [
                 "path": .string(r.path),
+                "path_base64": r.rawPath.map { .string($0.base64) } ?? .null,
                 "format": optional(h?.format.rawValue),
                 "width": optional(sized ? h?.displayWidth : nil),
                 "height": optional(sized ? h?.displayHeight : nil),
@@ -38,7 +39,7 @@ public struct JSONReporter: Reporter {
             "header_only": .bool(report.headerOnly),
             "summary": .object(summary),
             "files": .array(files),
-            "skipped": .array(report.skipped.map(JSONValue.string)),
+            "skipped": .array(report.skipped.map { .string($0.path.display) }),
         ]
         return document.pretty() + "\n"
     }

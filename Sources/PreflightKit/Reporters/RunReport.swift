@@ -3,14 +3,14 @@ public struct RunReport: Sendable {
     public var toolVersion: String
     public var profile: String
     public var results: [FileResult]
-    /// Files in folders that were skipped as not photos.
-    public var skipped: [String]
+    /// What was found in folders and left out (not photos, special files, unreadable folders).
+    public var skipped: [InputCollector.Skipped]
     /// `--strict`: warnings fail.
     public var strict: Bool
     /// `--header-only`: rules needing pixels were skipped.
     public var headerOnly: Bool
 
-    public init(toolVersion: String, profile: String, results: [FileResult], skipped: [String], strict: Bool, headerOnly: Bool) {
+    public init(toolVersion: String, profile: String, results: [FileResult], skipped: [InputCollector.Skipped], strict: Bool, headerOnly: Bool) {
         self.toolVersion = toolVersion
         self.profile = profile
         self.results = results

@@ -53,8 +53,14 @@ public struct TextReporter: Reporter {
                      "\(report.count(.fail)) fail"]
         if report.strict { parts[1] += " (failing: --strict)" }
         var out = "\n\(n) file\(n == 1 ? "" : "s") checked with profile \(report.profile): " + parts.joined(separator: ", ") + "."
-        if !report.skipped.isEmpty {
-            out += " \(report.skipped.count) file\(report.skipped.count == 1 ? "" : "s") skipped (not photos)."
+        let notPhotos = report.skipped.filter { $0.reason == .notAPhoto }.count
+        if notPhotos > 0 {
+            out += " \(notPhotos) file\(notPhotos == 1 ? "" : "s") skipped (not photos)."
+        }
+        let others = report.skipped.filter { $0.reason != .notAPhoto }
+        if !others.isEmpty {
+            out += " \(others.count) other entr\(others.count == 1 ? "y" : "ies") skipped:"
+            for s in others { out += "\n    skipped \(s.path.display): \(s.reason.text)" }
         }
         if report.headerOnly { out += " Header-only: pixel data was not decoded, so damaged image data would not show." }
         out += "\n"

@@ -13,7 +13,7 @@ public struct DecodeRule: Rule {
             """,
         defaultSeverity: .error,
         options: [
-            OptionSpec("max_pixels", .integer(minimum: 1), default: .integer(200_000_000),
+            OptionSpec("max_pixels", .integer(minimum: 1, maximum: 1_000_000_000_000), default: .integer(200_000_000),
                        "Largest width × height decoded; larger files are refused from their header."),
         ],
         needsPixels: true)
@@ -43,6 +43,10 @@ public struct DecodeRule: Rule {
             case .outOfMemory:
                 return [finding(.error, "Not enough memory to decode this \(name): \(error.message).",
                                 advice: "Check fewer files at once (--jobs 1) or resize the photo.")]
+            case .overMemoryLimit:
+                return [finding(.error, "This \(name) was not decoded: \(error.message). A photo of this kind is a "
+                                    + "decompression bomb or a very large scan.",
+                                advice: "Save it again smaller (or as a baseline JPEG), or raise --memory-limit if you trust the file.")]
             case .truncated:
                 return [truncated(error.message, h)]
             case .corrupt:

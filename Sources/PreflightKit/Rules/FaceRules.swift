@@ -23,9 +23,9 @@ public struct FaceCountRule: Rule {
             """,
         defaultSeverity: .error,
         options: [
-            OptionSpec("second_face_warn_percent", .integer(minimum: 1), default: .integer(10),
+            OptionSpec("second_face_warn_percent", .integer(minimum: 1, maximum: 100), default: .integer(10),
                        "Warn when another face's area is at least this share of the main face's."),
-            OptionSpec("second_face_fail_percent", .integer(minimum: 1), default: .integer(25),
+            OptionSpec("second_face_fail_percent", .integer(minimum: 1, maximum: 100), default: .integer(25),
                        "Fail when another face's area is at least this share of the main face's."),
         ],
         needsPixels: true, needsFaces: true)
@@ -67,8 +67,8 @@ public struct FaceSizeRule: Rule {
             """,
         defaultSeverity: .error,
         options: [
-            OptionSpec("min_face_px", .integer(minimum: 1), default: .integer(200), "Minimum face box side in original pixels."),
-            OptionSpec("min_eye_distance_px", .integer(minimum: 0), default: .integer(70),
+            OptionSpec("min_face_px", .integer(minimum: 1, maximum: 100_000), default: .integer(200), "Minimum face box side in original pixels."),
+            OptionSpec("min_eye_distance_px", .integer(minimum: 0, maximum: 100_000), default: .integer(70),
                        "Warn when the eyes are closer than this many original pixels (0: off)."),
         ],
         needsPixels: true, needsFaces: true)
@@ -107,8 +107,8 @@ public struct FaceCenteredRule: Rule {
             """,
         defaultSeverity: .error,
         options: [
-            OptionSpec("warn_percent", .integer(minimum: 0), default: .integer(5), "Warn above this offset, in % of the width."),
-            OptionSpec("fail_percent", .integer(minimum: 0), default: .integer(10), "Fail above this offset, in % of the width."),
+            OptionSpec("warn_percent", .integer(minimum: 0, maximum: 100), default: .integer(5), "Warn above this offset, in % of the width."),
+            OptionSpec("fail_percent", .integer(minimum: 0, maximum: 100), default: .integer(10), "Fail above this offset, in % of the width."),
         ],
         needsPixels: true, needsFaces: true)
 
@@ -148,11 +148,11 @@ public struct FaceCutOffRule: Rule {
             """,
         defaultSeverity: .error,
         options: [
-            OptionSpec("top_margin_t_percent", .integer(minimum: 0), default: .integer(100),
+            OptionSpec("top_margin_t_percent", .integer(minimum: 0, maximum: 1000), default: .integer(100),
                        "Fail when the eyes are less than this many % of T below the top edge."),
-            OptionSpec("warn_top_margin_t_percent", .integer(minimum: 0), default: .integer(120),
+            OptionSpec("warn_top_margin_t_percent", .integer(minimum: 0, maximum: 1000), default: .integer(120),
                        "Warn when the eyes are less than this many % of T below the top edge (little headroom)."),
-            OptionSpec("side_margin_ied_percent", .integer(minimum: 0), default: .integer(90),
+            OptionSpec("side_margin_ied_percent", .integer(minimum: 0, maximum: 1000), default: .integer(90),
                        "Fail when an eye is less than this many % of the inter-eye distance from a side."),
         ],
         needsPixels: true, needsFaces: true)
@@ -199,11 +199,11 @@ public struct FramingRule: Rule {
             """,
         defaultSeverity: .error,
         options: [
-            OptionSpec("below_eyes_t_percent", .integer(minimum: 0), default: .integer(180),
+            OptionSpec("below_eyes_t_percent", .integer(minimum: 0, maximum: 1000), default: .integer(180),
                        "Fail when the bottom edge is less than this many % of T below the eyes."),
-            OptionSpec("min_face_height_percent", .integer(minimum: 0), default: .integer(17),
+            OptionSpec("min_face_height_percent", .integer(minimum: 0, maximum: 100), default: .integer(17),
                        "Fail when the face box is shorter than this share of the image height."),
-            OptionSpec("max_face_height_percent", .integer(minimum: 1), default: .integer(55),
+            OptionSpec("max_face_height_percent", .integer(minimum: 1, maximum: 100), default: .integer(55),
                        "Fail when the face box is taller than this share of the image height."),
         ],
         needsPixels: true, needsFaces: true)
@@ -255,8 +255,8 @@ public struct FrontalRule: Rule {
             """,
         defaultSeverity: .error,
         options: [
-            OptionSpec("roll_warn_degrees", .integer(minimum: 0), default: .integer(8), "Warn above this head roll."),
-            OptionSpec("roll_fail_degrees", .integer(minimum: 0), default: .integer(15), "Fail above this head roll."),
+            OptionSpec("roll_warn_degrees", .integer(minimum: 0, maximum: 90), default: .integer(8), "Warn above this head roll."),
+            OptionSpec("roll_fail_degrees", .integer(minimum: 0, maximum: 90), default: .integer(15), "Fail above this head roll."),
         ],
         needsPixels: true, needsFaces: true)
 
@@ -310,10 +310,10 @@ public struct ExposureRule: Rule {
             """,
         defaultSeverity: .error,
         options: [
-            OptionSpec("dark_warn_percent", .integer(minimum: 0), default: .integer(20), "Warn above this share of dark face pixels."),
-            OptionSpec("dark_fail_percent", .integer(minimum: 0), default: .integer(40), "Fail above this share of dark face pixels."),
-            OptionSpec("clipped_warn_permille", .integer(minimum: 0), default: .integer(5), "Warn above this share (‰) of clipped face pixels."),
-            OptionSpec("clipped_fail_permille", .integer(minimum: 0), default: .integer(20), "Fail above this share (‰) of clipped face pixels."),
+            OptionSpec("dark_warn_percent", .integer(minimum: 0, maximum: 100), default: .integer(20), "Warn above this share of dark face pixels."),
+            OptionSpec("dark_fail_percent", .integer(minimum: 0, maximum: 100), default: .integer(40), "Fail above this share of dark face pixels."),
+            OptionSpec("clipped_warn_permille", .integer(minimum: 0, maximum: 1000), default: .integer(5), "Warn above this share (‰) of clipped face pixels."),
+            OptionSpec("clipped_fail_permille", .integer(minimum: 0, maximum: 1000), default: .integer(20), "Fail above this share (‰) of clipped face pixels."),
         ],
         needsPixels: true, needsFaces: true)
 
@@ -361,10 +361,10 @@ public struct LightingUniformityRule: Rule {
             """,
         defaultSeverity: .error,
         options: [
-            OptionSpec("intersection_warn_percent", .integer(minimum: 0), default: .integer(30), "Warn below this cheek-histogram intersection (%)."),
-            OptionSpec("intersection_fail_percent", .integer(minimum: 0), default: .integer(15), "Fail below this cheek-histogram intersection (%)."),
-            OptionSpec("asymmetry_warn_percent", .integer(minimum: 0), default: .integer(20), "Warn above this left/right mean difference (%)."),
-            OptionSpec("asymmetry_fail_percent", .integer(minimum: 0), default: .integer(30), "Fail above this left/right mean difference (%)."),
+            OptionSpec("intersection_warn_percent", .integer(minimum: 0, maximum: 100), default: .integer(30), "Warn below this cheek-histogram intersection (%)."),
+            OptionSpec("intersection_fail_percent", .integer(minimum: 0, maximum: 100), default: .integer(15), "Fail below this cheek-histogram intersection (%)."),
+            OptionSpec("asymmetry_warn_percent", .integer(minimum: 0, maximum: 100), default: .integer(20), "Warn above this left/right mean difference (%)."),
+            OptionSpec("asymmetry_fail_percent", .integer(minimum: 0, maximum: 100), default: .integer(30), "Fail above this left/right mean difference (%)."),
         ],
         needsPixels: true, needsFaces: true)
 
@@ -403,8 +403,8 @@ public struct SharpnessRule: Rule {
             """,
         defaultSeverity: .error,
         options: [
-            OptionSpec("warn_below", .integer(minimum: 0), default: .integer(60), "Warn below this Laplacian variance."),
-            OptionSpec("fail_below", .integer(minimum: 0), default: .integer(30), "Fail below this Laplacian variance."),
+            OptionSpec("warn_below", .integer(minimum: 0, maximum: 1_000_000), default: .integer(60), "Warn below this Laplacian variance."),
+            OptionSpec("fail_below", .integer(minimum: 0, maximum: 1_000_000), default: .integer(30), "Fail below this Laplacian variance."),
         ],
         needsPixels: true, needsFaces: true)
 
@@ -437,7 +437,7 @@ public struct BackgroundRule: Rule {
             """,
         defaultSeverity: .warning,
         options: [
-            OptionSpec("warn_above", .integer(minimum: 0), default: .integer(50), "Warn above this mean gradient magnitude."),
+            OptionSpec("warn_above", .integer(minimum: 0, maximum: 100_000), default: .integer(50), "Warn above this mean gradient magnitude."),
         ],
         needsPixels: true, needsFaces: true)
 

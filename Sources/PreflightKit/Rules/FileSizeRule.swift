@@ -10,7 +10,7 @@ public struct FileSizeRule: Rule {
             """,
         defaultSeverity: .error,
         options: [
-            OptionSpec("max_bytes", .integer(minimum: 1), default: .integer(10_000_000), "Largest file size in bytes."),
+            OptionSpec("max_bytes", .integer(minimum: 1, maximum: 1_000_000_000_000), default: .integer(10_000_000), "Largest file size in bytes."),
         ],
         needsPixels: false)
 

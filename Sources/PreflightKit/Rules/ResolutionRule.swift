@@ -9,9 +9,9 @@ public struct ResolutionRule: Rule {
             """,
         defaultSeverity: .error,
         options: [
-            OptionSpec("min_width", .integer(minimum: 1), default: .integer(512), "Minimum displayed width in pixels."),
-            OptionSpec("min_height", .integer(minimum: 1), default: .integer(512), "Minimum displayed height in pixels."),
-            OptionSpec("recommended_short_side", .integer(minimum: 0), default: .integer(0),
+            OptionSpec("min_width", .integer(minimum: 1, maximum: 1_000_000), default: .integer(512), "Minimum displayed width in pixels."),
+            OptionSpec("min_height", .integer(minimum: 1, maximum: 1_000_000), default: .integer(512), "Minimum displayed height in pixels."),
+            OptionSpec("recommended_short_side", .integer(minimum: 0, maximum: 1_000_000), default: .integer(0),
                        "Warn when the short side is below this (0: no recommendation)."),
         ],
         needsPixels: false)

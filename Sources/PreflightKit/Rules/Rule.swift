@@ -57,7 +57,9 @@ public enum ConfiguredSeverity: String, Sendable, Codable, CaseIterable {
 /// One option a rule takes in rules.json.
 public struct OptionSpec: Sendable {
     public enum Kind: Sendable, Equatable {
-        case integer(minimum: Int)
+        /// A whole number in `minimum...maximum` (every numeric option is bounded: no value a
+        /// rules file can hold makes arithmetic overflow).
+        case integer(minimum: Int, maximum: Int)
         case severity
         case formats
     }

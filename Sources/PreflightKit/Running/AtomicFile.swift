@@ -5,17 +5,18 @@ import Darwin
 #endif
 import PhotoCodec
 
-/// Writes files atomically: a temporary file in the same folder, fsync, then rename, so a
-/// reader sees the old file or the whole new one, never a part.
+/// Writes single files (reports, the upload manifest) atomically: a temporary file in the same
+/// folder, fsync, then rename, so a reader sees the old file or the whole new one, never a part.
+/// Outputs of `fix` go through `OutputFolder`, which also refuses links and protected files.
 public enum AtomicFile {
-    public static func write(_ bytes: [UInt8], to path: String) throws(ByteSourceError) {
-        let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+    public static func write(_ bytes: [UInt8], to path: FilePath) throws(ByteSourceError) {
+        let folder = path.parent
         // The process id in the name lets a later run tell a stale temporary (its writer was
-        // killed) from one being written now (`removeStale`).
-        var template = Array(((folder.isEmpty ? "/" : folder + "/") + ".preflight-\(getpid())-XXXXXX.tmp").utf8CString)
+        // killed) from one being written now.
+        var template = (folder.appending(".preflight-\(getpid())-XXXXXX.tmp").bytes.map { CChar(bitPattern: $0) }) + [0]
         let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 4) }
-        guard fd >= 0 else { throw .errno(path, errno, "cannot create a temporary file in \(folder)") }
-        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard fd >= 0 else { throw .errno(path.display, errno, "cannot create a temporary file in \(folder.display)") }
+        let temporary = FilePath(bytes: template.dropLast().map { UInt8(bitPattern: $0) })
         var ok = true
         var code: Int32 = 0
         bytes.withUnsafeBufferPointer { buffer in
@@ -33,52 +34,38 @@ public enum AtomicFile {
         }
         if ok && fsync(fd) != 0 { ok = false; code = errno }
         fchmod(fd, 0o644)
-        close(fd)
-        if ok && rename(temporary, path) != 0 { ok = false; code = errno }
+        if close(fd) != 0 && ok { ok = false; code = errno }
+        if ok && temporary.withCString({ t in path.withCString { rename(t, $0) } }) != 0 { ok = false; code = errno }
         if !ok {
-            unlink(temporary)
-            throw .errno(path, code, "cannot write")
+            _ = temporary.withCString { unlink($0) }
+            throw .errno(path.display, code, "cannot write")
         }
+    }
+
+    public static func write(_ bytes: [UInt8], to path: String) throws(ByteSourceError) {
+        try write(bytes, to: FilePath(path))
+    }
+
+    public static func write(_ text: String, to path: FilePath) throws(ByteSourceError) {
+        try write(Array(text.utf8), to: path)
+    }
+
+    public static func write(_ text: String, to path: String) throws(ByteSourceError) {
+        try write(Array(text.utf8), to: FilePath(path))
     }
 
     /// `mkdir -p`: creates `directory` and its parents. False when it is not a folder afterwards.
     @discardableResult
-    public static func makeFolders(_ directory: String) -> Bool {
-        var path = ""
-        for part in directory.split(separator: "/", omittingEmptySubsequences: false) {
-            path += (path.isEmpty && part.isEmpty) ? "/" : (path.isEmpty || path == "/" ? "" : "/") + part
-            if !path.isEmpty { mkdir(path, 0o755) }
+    public static func makeFolders(_ directory: FilePath) -> Bool {
+        var path = directory.isAbsolute ? FilePath("/") : FilePath("")
+        for part in directory.components {
+            path = path.appending(part)
+            _ = path.withCString { mkdir($0, 0o755) }
         }
         var info = stat()
-        return stat(directory, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        return directory.withCString { stat($0, &info) } == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
-    /// Deletes temporaries that a killed run left below `folder` (`.preflight-PID-XXXXXX.tmp`
-    /// whose process no longer exists). Returns how many were removed.
     @discardableResult
-    public static func removeStale(below folder: String, depth: Int = 0) -> Int {
-        guard depth < 64, let dir = opendir(folder) else { return 0 }
-        var removed = 0
-        var subfolders: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-            }
-            if name == "." || name == ".." { continue }
-            let path = folder + "/" + name
-            if Int32(entry.pointee.d_type) == Int32(DT_DIR) { subfolders.append(path); continue }
-            guard name.hasPrefix(".preflight-"), name.hasSuffix(".tmp") else { continue }
-            let parts = name.split(separator: "-")
-            guard parts.count == 3, let pid = Int32(parts[1]) else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH && unlink(path) == 0 { removed += 1 }
-        }
-        closedir(dir)
-        for sub in subfolders { removed += removeStale(below: sub, depth: depth + 1) }
-        return removed
-    }
-
-    public static func write(_ text: String, to path: String) throws(ByteSourceError) {
-        try write(Array(text.utf8), to: path)
-    }
+    public static func makeFolders(_ directory: String) -> Bool { makeFolders(FilePath(directory)) }
 }
-

@@ -3,8 +3,11 @@ import PhotoCodec
 
 /// The result of checking one file.
 public struct FileResult: Sendable {
-    /// The path as the user sees it (as given, or relative below a given folder).
+    /// The path as the user sees it (as given, or below a given folder), for display.
     public var path: String
+    /// The path's bytes, when `path` is not the path itself (a name that is not UTF-8, or holds
+    /// control characters, is shown escaped).
+    public var rawPath: FilePath?
     /// The header, when the file could be read.
     public var header: PhotoHeader?
     public var findings: [Finding]
@@ -35,11 +38,16 @@ public struct Checker: Sendable {
     public let needsFaces: Bool
     private let faceFinder: FaceFinder?
     /// Where annotated debug PNGs go (nil: none).
-    public let debugDirectory: String?
+    public let debugFolder: OutputFolder?
+    /// Memory shared with the other workers: each check reserves what its decode and analysis
+    /// will hold before it allocates (`check(path:)`; `check(bytes:)` leaves that to its caller).
+    public let memory: MemoryBudget
 
-    public init(profile: Profile, headerOnly: Bool = false, faceFinder: FaceFinder? = nil, debugDirectory: String? = nil) {
+    public init(profile: Profile, headerOnly: Bool = false, faceFinder: FaceFinder? = nil, debugFolder: OutputFolder? = nil,
+                memory: MemoryBudget = .unlimited) {
         self.profile = profile
-        self.debugDirectory = debugDirectory
+        self.debugFolder = debugFolder
+        self.memory = memory
         self.headerOnly = headerOnly
         self.faceFinder = faceFinder
         rules = profile.activeRules().compactMap { entry in
@@ -54,8 +62,17 @@ public struct Checker: Sendable {
         } ?? 200_000_000
     }
 
-    /// Checks the file at `path`, reported as `displayPath`. Never throws: an unreadable file is a finding.
-    public func check(path: String, displayPath: String) -> FileResult {
+    /// Checks the file at `path`. Never throws: an unreadable file is a finding.
+    public func check(path: FilePath) -> FileResult {
+        var result = check(path: path, displayPath: path.display)
+        if !path.isPlainText { result.rawPath = path }
+        return result
+    }
+
+    /// Checks the file at `path`, reported as `displayPath`. Never throws: an unreadable file is a
+    /// finding. The file is never read whole: the header is probed from its first bytes and the
+    /// decoder reads the rest itself, in blocks.
+    public func check(path: FilePath, displayPath: String) -> FileResult {
         let source: FileByteSource
         let header: PhotoHeader
         do {
@@ -69,26 +86,58 @@ public struct Checker: Sendable {
             ])
         }
         var facts = PhotoFacts(path: displayPath, header: header)
-        if shouldDecode(header) {
-            do {
-                let bytes = try source.readAll()
-                facts.pixels = decode(bytes, header: header)
-                let (analysis, raster) = analyseFaces(facts)
-                facts.faces = analysis
-                if let debugDirectory, let analysis, let raster {
-                    let result = FileResult(path: displayPath, header: header, findings: evaluate(facts), faces: analysis.scene)
-                    DebugImage.write(raster, analysis: analysis, result: result, directory: debugDirectory)
-                    return result
-                }
-            } catch {
-                return FileResult(path: displayPath, header: header, findings: [
-                    Finding(ruleID: "read", severity: .error, message: "The file cannot be read: \(error.reason).",
-                            advice: "Check the disk and that the file is not being written."),
-                ])
-            }
+        guard shouldDecode(header) else {
+            return FileResult(path: displayPath, header: header, findings: evaluate(facts), faces: nil)
         }
-        return FileResult(path: displayPath, header: header, findings: evaluate(facts), faces: facts.faces?.scene)
+        let encoded = EncodedSource.file(source)
+        return withinBudget(encoded, header: header, facts: &facts) { facts in
+            facts.pixels = decode(encoded, header: header)
+            let (analysis, raster) = analyseFaces(facts)
+            facts.faces = analysis
+            let result = FileResult(path: displayPath, header: header, findings: evaluate(facts), faces: analysis?.scene)
+            if let debugFolder, let analysis, let raster {
+                DebugImage.write(raster, analysis: analysis, result: result, folder: debugFolder)
+            }
+            return result
+        }
     }
+
+    /// Runs `body` holding the memory this photo's decode and analysis will need, or — when that
+    /// is more than the whole budget — returns the photo's findings with a decode failure saying so.
+    private func withinBudget(_ encoded: EncodedSource, header: PhotoHeader, facts: inout PhotoFacts,
+                              _ body: (inout PhotoFacts) -> FileResult) -> FileResult {
+        let needed: Int
+        do {
+            needed = try cost(encoded, header: header)
+        } catch {
+            facts.pixels = .failed(error)
+            return FileResult(path: facts.path, header: header, findings: evaluate(facts), faces: nil)
+        }
+        guard memory.fits(needed) else {
+            facts.pixels = .failed(CodecError(.overMemoryLimit, "decoding and analysing it would hold about "
+                                              + "\(Units.memory(needed)), more than the memory limit of \(Units.memory(memory.limit))"))
+            return FileResult(path: facts.path, header: header, findings: evaluate(facts), faces: nil)
+        }
+        var local = facts
+        return memory.withReservation(needed) { body(&local) }
+    }
+
+    /// What a decode for the active rules and its analysis will hold, in bytes.
+    public func cost(_ encoded: EncodedSource, header: PhotoHeader) throws(CodecError) -> Int {
+        let decode = try PhotoDecoder.cost(encoded, header: header, minimumLongSide: analysisLongSide)
+        guard needsFaces && faceFinder != nil else { return decode }
+        // The analysis shrinks the decoded pixels to at most 640 px on the long side and works on
+        // that copy: grey copies, summed-area tables, pyramid levels, turned copies for the
+        // fallbacks. 40 bytes an analysed pixel and 8 MB cover them (measured: see README).
+        let longSide = max(header.width ?? 0, header.height ?? 0)
+        let scale = PhotoDecoder.scale(forLongSide: longSide, minimumLongSide: analysisLongSide)
+        let pixels = ((header.width ?? 0) + scale - 1) / scale * (((header.height ?? 0) + scale - 1) / scale)
+        let side = FaceAnalyzer.maximumLongSide
+        return decode + min(pixels, side * side) * 40 + (8 << 20)
+    }
+
+    /// The long side the analysis decode keeps: ~480 px for faces, as small as possible for integrity.
+    private var analysisLongSide: Int { needsFaces && faceFinder != nil ? FaceAnalyzer.minimumLongSide : 1 }
 
     /// Runs the rules on facts already gathered (tests drive this with in-memory files).
     public func evaluate(_ facts: PhotoFacts) -> [Finding] {
@@ -107,15 +156,20 @@ public struct Checker: Sendable {
         needsPixels && header.format.isDecodable && header.problem == nil && (header.pixelCount ?? 0) <= maxPixels
     }
 
-    /// Decodes for the active rules: at the smallest DCT scale for integrity alone, at about
-    /// 480–640 px on the long side when faces are analysed.
-    public func decode(_ bytes: [UInt8], header: PhotoHeader) -> PhotoFacts.PixelOutcome {
-        let longSide = needsFaces && faceFinder != nil ? FaceAnalyzer.minimumLongSide : 1
+    /// Decodes for the active rules: at the smallest scale for integrity alone, at about 480–640 px
+    /// on the long side when faces are analysed. JPEG data is fed to libjpeg in small pieces so
+    /// that corrupt Huffman codes are reported (`JPEGCodec.decode(strictHuffman:)`).
+    public func decode(_ encoded: EncodedSource, header: PhotoHeader) -> PhotoFacts.PixelOutcome {
         do {
-            return .decoded(try PhotoDecoder.decode(bytes, header: header, minimumLongSide: longSide, maxPixels: maxPixels))
+            return .decoded(try PhotoDecoder.decode(encoded, header: header, minimumLongSide: analysisLongSide, maxPixels: maxPixels,
+                                                    maxWorkingBytes: memory.limit == Int.max ? 0 : memory.limit, strict: true))
         } catch {
             return .failed(error)
         }
+    }
+
+    public func decode(_ bytes: [UInt8], header: PhotoHeader) -> PhotoFacts.PixelOutcome {
+        decode(.memory(bytes), header: header)
     }
 
     /// The face analysis of decoded, intact-enough pixels. Truncated or damaged data is not

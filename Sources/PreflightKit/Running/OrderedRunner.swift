@@ -10,7 +10,8 @@ public func runOrdered<T: Sendable>(
     work: @escaping @Sendable (Int) -> T, emit: (Int, T) -> Void
 ) async {
     guard count > 0 else { return }
-    let width = max(1, width)
+    // More tasks than items would only idle; the bound also keeps `width * 8` from overflowing.
+    let width = min(max(1, width), count)
     if width == 1 {
         for i in 0..<count { emit(i, work(i)) }
         return

@@ -1,3 +1,5 @@
+import PhotoCodec
+
 /// SHA-256 (FIPS 180-4), for content identity in the upload manifest: the same bytes under any
 /// name or path are the same photo.
 public struct SHA256: Sendable {
@@ -23,6 +25,20 @@ public struct SHA256: Sendable {
     public static func hex(_ bytes: [UInt8]) -> String {
         var s = SHA256()
         s.update(bytes)
+        return s.finish().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    /// The hex digest of the file at `path`, read in 1 MiB chunks.
+    public static func hex(fileAt path: FilePath) throws(ByteSourceError) -> String {
+        let source = try FileByteSource(path: path, windowSize: 1 << 20)
+        var s = SHA256()
+        var offset = 0
+        while offset < source.count {
+            let chunk = try source.bytes(at: offset, length: 1 << 20)
+            if chunk.isEmpty { throw ByteSourceError(path: path.display, reason: "the file got shorter while it was read") }
+            s.update(Array(chunk))
+            offset += chunk.count
+        }
         return s.finish().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
