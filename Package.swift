@@ -30,10 +30,13 @@ let package = Package(
         .executableTarget(name: "preflight-upload", dependencies: ["PreflightKit", "AvatarUpload", "CommandLineKit"]),
         // Synthesises the fixture photos and the benchmark corpus (not installed; a developer tool).
         .executableTarget(name: "pp-fixtures", dependencies: ["PhotoCodec", "PreflightKit", "FaceFinder"]),
+        // Fuzz targets: libFuzzer drives them in the sanitizer build of scripts/fuzz.sh; an
+        // ordinary build replays a corpus through them.
+        .executableTarget(name: "pp-fuzz", dependencies: ["PhotoCodec", "PreflightKit"]),
         .testTarget(name: "PhotoCodecTests", dependencies: ["PhotoCodec"]),
         .testTarget(name: "FaceFinderTests", dependencies: ["FaceFinder", "PhotoCodec"]),
         .testTarget(name: "PreflightKitTests", dependencies: ["PreflightKit", "PhotoCodec", "FaceFinder"]),
-        .testTarget(name: "PreflightCLITests", dependencies: ["preflight", "preflight-upload", "PreflightKit", "PhotoCodec"]),
+        .testTarget(name: "PreflightCLITests", dependencies: ["preflight", "preflight-upload", "pp-fixtures", "pp-fuzz", "PreflightKit", "PhotoCodec"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -21,7 +21,9 @@ import PreflightKit
 enum Hostile {
     static func make(fixtures: String, to dir: String) -> Int {
         var count = 0
+        var written = Set<String>()
         func put(_ bytes: [UInt8], _ name: String) {
+            guard written.insert(name).inserted else { return }
             write(bytes, dir + "/" + name)
             count += 1
         }
@@ -70,8 +72,13 @@ enum Hostile {
         }
         // ICC profiles in APP2 segments.
         for (name, segments) in hostileICC() {
-            var b = plain
-            for payload in segments.reversed() { b = ContainerEditor.jpeg(b, insertingSegment: 0xE2, payload: payload) }
+            // All segments at once, right after SOI.
+            var b: [UInt8] = [0xFF, 0xD8]
+            for payload in segments {
+                let length = payload.count + 2
+                b += [0xFF, 0xE2, UInt8(length >> 8), UInt8(length & 0xFF)] + payload
+            }
+            b += plain[2...]
             put(b, "icc/\(name).jpg")
         }
 
@@ -113,15 +120,10 @@ enum Hostile {
         put(ContainerEditor.png(rgbPNG, insertingChunk: "zTXt", data: Array("Comment".utf8) + [0, 0] + zeros), "png/ztxt-zlib-bomb.png")
 
         // Decompression bombs under the pixel limit.
-        for (name, type, depth, interlaced) in [("bomb-rgba-14142", PNGCodec.ColorType.rgba, 8, false),
-                                                 ("bomb-rgba-14142-adam7", .rgba, 8, true),
-                                                 ("bomb-rgba16-14142x7071", .rgba, 16, false)] {
+        for (name, channels, depth, interlaced) in [("bomb-rgba-14142", 4, 8, false), ("bomb-rgba-14142-adam7", 4, 8, true),
+                                                     ("bomb-rgba16-14142x7071", 4, 16, false)] {
             let height = name.hasSuffix("7071") ? 7071 : 14142
-            var samples = PNGCodec.Samples(width: 14142, height: height, bitDepth: depth, colorType: type, data: [])
-            samples.data = [UInt8](repeating: 0, count: samples.rowBytes)
-            samples.repeatFirstRow = true
-            samples.interlaced = interlaced
-            put(try! PNGCodec.encode(samples: samples, compressionLevel: 9), "bombs/\(name).png")
+            put(zeroPNG(width: 14142, height: height, channels: channels, bitDepth: depth, interlaced: interlaced), "bombs/\(name).png")
         }
         for progressive in [true, false] {
             var o = JPEGCodec.EncodeOptions()
@@ -228,19 +230,64 @@ enum Hostile {
         ]
     }
 
-    /// A zlib stream that inflates to `count` zero bytes (stored as a sequence of
-    /// maximally compressed deflate blocks by the real encoder: PNG's own).
+    /// A zlib stream that inflates to `count` zero bytes, written directly: one deflate block with
+    /// the fixed Huffman codes, a literal 0 and then matches of 258 bytes at distance 1 (13 bits
+    /// each), so 64 MB of zeros take 400 KB and no time to make.
     static func zlibZeros(_ count: Int) -> [UInt8] {
-        // libpng writes the IDAT of an all-zero grey image: extract its zlib stream.
-        let side = Int(Double(count).squareRoot())
-        var samples = PNGCodec.Samples(width: side, height: side, bitDepth: 8, colorType: .gray, data: [UInt8](repeating: 0, count: side))
-        samples.repeatFirstRow = true
-        let png = try! PNGCodec.encode(samples: samples, compressionLevel: 9)
-        var stream: [UInt8] = []
-        for c in pngChunks(png) where String(decoding: png[(c.offset + 4)..<(c.offset + 8)], as: UTF8.self) == "IDAT" {
-            stream += png[(c.offset + 8)..<(c.offset + 8 + c.length)]
+        var out: [UInt8] = [0x78, 0xDA]
+        var bits: UInt64 = 0, used = 0
+        func put(_ value: Int, _ n: Int) {  // LSB first
+            bits |= UInt64(value) << UInt64(used)
+            used += n
+            while used >= 8 {
+                out.append(UInt8(truncatingIfNeeded: bits))
+                bits >>= 8
+                used -= 8
+            }
         }
-        return stream
+        func code(_ value: Int, _ n: Int) {  // Huffman codes go MSB first
+            var reversed = 0
+            for k in 0..<n where value & (1 << k) != 0 { reversed |= 1 << (n - 1 - k) }
+            put(reversed, n)
+        }
+        put(1, 1)  // BFINAL
+        put(1, 2)  // BTYPE 01: fixed codes
+        if count > 0 {
+            code(0x30, 8)  // literal 0
+            var left = count - 1
+            while left >= 258 {
+                code(0xC5, 8)  // length 258 (code 285)
+                code(0, 5)     // distance 1
+                left -= 258
+            }
+            for _ in 0..<left { code(0x30, 8) }
+        }
+        code(0, 7)  // end of block (256)
+        if used > 0 { out.append(UInt8(truncatingIfNeeded: bits)) }
+        let b = UInt32(count % 65521), a: UInt32 = 1  // Adler-32 of zeros
+        let adler = b << 16 | a
+        out += [UInt8(adler >> 24), UInt8(adler >> 16 & 0xFF), UInt8(adler >> 8 & 0xFF), UInt8(adler & 0xFF)]
+        return out
+    }
+
+    /// A valid PNG of all-zero samples (every row filter 0), as large as asked, in a few KB.
+    static func zeroPNG(width: Int, height: Int, channels: Int, bitDepth: Int, interlaced: Bool) -> [UInt8] {
+        let colorType: UInt8 = [1: 0, 2: 4, 3: 2, 4: 6][channels]!
+        func rowBytes(_ w: Int) -> Int { (w * channels * bitDepth + 7) / 8 }
+        var raw = 0
+        if interlaced {
+            let passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+            for (x0, y0, dx, dy) in passes {
+                let cols = (width - x0 + dx - 1) / dx, rows = (height - y0 + dy - 1) / dy
+                if cols > 0 && rows > 0 { raw += rows * (1 + rowBytes(cols)) }
+            }
+        } else {
+            raw = height * (1 + rowBytes(width))
+        }
+        func u32(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+        let ihdr = u32(width) + u32(height) + [UInt8(bitDepth), colorType, 0, 0, interlaced ? 1 : 0]
+        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + ContainerEditor.chunk("IHDR", ihdr)
+            + ContainerEditor.chunk("IDAT", zlibZeros(raw)) + ContainerEditor.chunk("IEND", [])
     }
 }
 

@@ -13,7 +13,7 @@ import FaceFinder
 func usage() -> Never {
     let text = """
         usage: pp-fixtures fixtures DIR | corpus DIR [--jpegs N] [--pngs N] | headshots DIR [--count N]
-               | evalset ASTRONAUT.png DIR | hostile FIXTURES/photos DIR
+               | evalset ASTRONAUT.png DIR | hostile FIXTURES/photos DIR | fuzz-seeds DIR
                | realset FETCHED_DIR DIR | detect CASCADE.xml IMAGE [--neighbors N]
 
         """
@@ -220,6 +220,8 @@ case "detect": detect(cascadePath: dir, imagePath: rest.first ?? "", neighbors: 
 case "evalset": makeEvalSet(source: dir, dir: rest.first ?? "Fixtures/eval")
 case "realset": makeRealSet(sourceDir: dir, dir: rest.first ?? "Fixtures/fetched/real")
 case "fixtures": makeFixtures(dir)
+case "fuzz-seeds":
+    print("\(FuzzSeeds.make(dir)) seed files in \(dir)")
 case "hostile":
     // pp-fixtures hostile FIXTURES_PHOTOS DIR
     let made = Hostile.make(fixtures: dir, to: rest.first ?? "hostile")

@@ -380,16 +380,21 @@ let uploadHelp = """
       --manifest FILE       upload record (default: preflight-uploads.json in the inputs' common folder)
       --create-avatar       also create a HeyGen photo avatar from each upload and wait for it
       --avatar-name NAME    the avatar's name (default: the file name)
-      --avatar-timeout S    how long to wait for an avatar (default 600)
+      --avatar-timeout S    how long to wait for an avatar (1–86400; default 600)
       --endpoint URL        upload host (default https://upload.heygen.com)
       --api-endpoint URL    API host (default https://api.heygen.com)
-      --jobs N              uploads at once (default 4)
-      --timeout S           per-request timeout in seconds (default 60)
-      --retries N           retries on connection errors, timeouts, 429 and 5xx (default 4)
+      --jobs N              uploads at once (1–1024; default 4)
+      --timeout S           per-request timeout in seconds (1–3600; default 60)
+      --retries N           retries on connection errors, timeouts, 429 and 5xx (0–20; default 4)
+      --memory-limit MIB    memory checks and photos being sent may hold at once (64–1048576; default 192)
       --dry-run             check and list what would be uploaded; upload nothing
       --format text|json    report format (default text)
       --api-key-env NAME    read the key from this variable instead
       --cascades DIR        folder with opencv-data's cascades
+
+    Redirects are refused (the key goes to the configured hosts only). An upload is recorded in the
+    manifest as begun before its first byte is sent; if a run is killed mid-upload, the next run
+    sends it again and says it may be a duplicate (HeyGen's API cannot look an asset up by content).
 
     Exit codes: 0 everything uploaded or already uploaded, 1 a photo was refused or failed, 2 usage error.
 

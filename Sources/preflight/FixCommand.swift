@@ -118,6 +118,10 @@ enum FixCommand {
             var probing = file
             guard let header = try? Probe.header(of: &probing) else { return unfixable("the file cannot be read") }
             guard let plan = fixer.memoryPlan(file: file, header: header, limit: memory.limit) else {
+                if file.count >= memory.limit / 2 {
+                    return unfixable("the file is \(Units.bytes(file.count)); fixing reads it whole, which would not fit the memory "
+                                     + "limit of \(Units.memory(memory.limit)) (raise --memory-limit)")
+                }
                 return unfixable("fixing this \(header.displayWidth ?? 0)×\(header.displayHeight ?? 0) photo would need more memory than "
                                  + "the limit of \(Units.memory(memory.limit)), even at 1/8 size (raise --memory-limit)")
             }

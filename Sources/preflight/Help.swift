@@ -18,6 +18,7 @@ let generalHelp = """
       0  every file passed (warnings allowed unless --strict)
       1  at least one file failed, or is fixable but not yet fixed
       2  usage or configuration error: nothing was checked
+      3  the photos were processed, but the report file (--output, --report) could not be written
 
     """
 
@@ -26,15 +27,20 @@ let checkHelp = """
       preflight check PATH... [options]
 
     Checks each photo (folders are walked recursively; hidden entries are skipped; files that are
-    not photos are skipped and counted) and prints, per file, PASS / WARN / FIXABLE / FAIL with the
-    reasons and what to do. Originals are only read, never changed.
+    not photos are skipped and counted; links to nothing, FIFOs and folders that cannot be read are
+    named) and prints, per file, PASS / WARN / FIXABLE / FAIL with the reasons and what to do.
+    Originals are only read, never changed. File names are shown with control characters and bytes
+    that are not UTF-8 escaped (\\n, \\xE9); JSON also gives such a path's bytes (path_base64).
 
     OPTIONS
       --profile NAME        rules profile (default: the rules file's default_profile)
       --rules FILE          rules file (default: the built-in rules, the same as the shipped rules.json)
       --format FORMAT       text (default), json, junit or github (workflow annotations)
       --output FILE         write the report to FILE (atomically); a summary still goes to stdout
-      --jobs N              files checked at once (default: the number of cores)
+      --jobs N              files checked at once (1–1024; default: the number of cores)
+      --memory-limit MIB    memory the decodes may hold at once, all workers together (64–1048576;
+                            default 192): a large photo waits for the others; one that needs more
+                            than all of it (a decompression bomb) fails the decode rule
       --strict              warnings fail too (exit 1)
       --quiet               text: list only files that do not pass
       --header-only         read headers only (format, size, resolution, orientation, metadata):

@@ -1,0 +1,60 @@
+import PhotoCodec
+import PreflightKit
+
+/// The fuzz targets: each takes arbitrary bytes and must neither crash, hang, nor allocate without
+/// bound. Limits are small (a few megapixels, 64 MiB of decoder memory) so that one input takes
+/// milliseconds and libFuzzer explores many.
+enum FuzzTargets {
+    static let maxPixels = 4_000_000
+    static let maxWorkingBytes = 64 << 20
+
+    static let all: [String: @Sendable ([UInt8]) -> Void] = [
+        "probe": probe, "exif": exif, "icc": icc, "jpeg": jpeg, "png": png, "rules": rules,
+    ]
+
+    /// The header probe (JPEG markers, PNG chunks, EXIF, other formats' magic).
+    static func probe(_ data: [UInt8]) {
+        let header = Probe.header(of: data)
+        _ = header.displayWidth
+        _ = header.pixelCount
+    }
+
+    /// The EXIF (TIFF) reader, on the bytes as a TIFF block.
+    static func exif(_ data: [UInt8]) {
+        _ = ExifReader.read(tiff: data[...])
+    }
+
+    /// ICC extraction from JPEG APP2 segments and a PNG iCCP chunk, the profile parser, and the
+    /// conversion with whatever profile parses.
+    static func icc(_ data: [UInt8]) {
+        _ = ColorProfile.jpegICC(data)
+        _ = ColorProfile.pngICC(data)
+        if let profile = ColorProfile.parse(data) {
+            _ = profile.convertToSRGB(Raster(width: 4, height: 2, channels: 3, pixels: (0..<24).map { UInt8($0 * 10) }))
+        }
+    }
+
+    /// JPEG decode whole (at 1/8, strict Huffman) and by region (full size), as check and fix do.
+    static func jpeg(_ data: [UInt8]) {
+        let header = Probe.header(of: data)
+        _ = try? JPEGCodec.decode(.memory(data), scale: 8, maxPixels: maxPixels, maxWorkingBytes: maxWorkingBytes, strictHuffman: true)
+        if header.format == .jpeg, header.problem == nil, (header.pixelCount ?? .max) <= maxPixels {
+            _ = try? PhotoDecoder.decode(data, header: header, region: PixelRect(x: 3, y: 5, width: 40, height: 30), maxPixels: maxPixels)
+        }
+    }
+
+    /// PNG decode whole (shrunk by 4, as for analysis) and by region.
+    static func png(_ data: [UInt8]) {
+        let header = Probe.header(of: data)
+        _ = try? PNGCodec.decode(.memory(data), factor: 4, maxPixels: maxPixels)
+        if header.format == .png, header.problem == nil, (header.pixelCount ?? .max) <= maxPixels {
+            _ = try? PhotoDecoder.decode(data, header: header, region: PixelRect(x: 3, y: 5, width: 40, height: 30), scale: 2,
+                                         maxPixels: maxPixels)
+        }
+    }
+
+    /// The rules-file parser and validator (JSON, profiles, extends, options).
+    static func rules(_ data: [UInt8]) {
+        _ = try? Configuration.load(json: data, source: "fuzz.json")
+    }
+}
