@@ -148,19 +148,27 @@ static void pp_png_read_header(png_structp png, png_infop info, pp_png_result *r
     result->interlaced = png_get_interlace_type(png, info) != PNG_INTERLACE_NONE;
 }
 
+/* Creates the read structures and the file block; false (with the result filled in) when memory
+   runs out. The caller sets up setjmp next, then png_set_read_fn. */
+static int pp_png_begin(const pp_png_input *input, pp_png_result *result, pp_png_reader *reader,
+                        png_structp *png, png_infop *info) {
+    memset(result, 0, sizeof(*result));
+    memset(reader, 0, sizeof(*reader));
+    reader->input = input;
+    *png = png_create_read_struct(PNG_LIBPNG_VER_STRING, result, pp_png_read_error, pp_png_read_warning);
+    *info = *png ? png_create_info_struct(*png) : NULL;
+    if (*png && *info && (input->data || (reader->block = malloc(PP_FILE_BLOCK)))) return 1;
+    snprintf(result->message, sizeof(result->message), "out of memory");
+    png_destroy_read_struct(png, info, NULL);
+    result->code = PP_PNG_NO_MEMORY;
+    return 0;
+}
+
 int pp_png_inspect(const pp_png_input *input, pp_png_result *result) {
     pp_png_reader reader;
-    memset(result, 0, sizeof(*result));
-    memset(&reader, 0, sizeof(reader));
-    reader.input = input;
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, result, pp_png_read_error, pp_png_read_warning);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-    if (!png || !info || (!input->data && !(reader.block = malloc(PP_FILE_BLOCK)))) {
-        snprintf(result->message, sizeof(result->message), "out of memory");
-        png_destroy_read_struct(&png, &info, NULL);
-        result->code = PP_PNG_NO_MEMORY;
-        return result->code;
-    }
+    png_structp png;
+    png_infop info;
+    if (!pp_png_begin(input, result, &reader, &png, &info)) return result->code;
     if (setjmp(png_jmpbuf(png))) {
         result->code = PP_PNG_ERROR;
         free(reader.block);
@@ -179,19 +187,11 @@ int pp_png_decode_into(const pp_png_input *input, int region_x, int region_y, in
                        int factor, unsigned long long max_pixels, unsigned char *out, size_t capacity,
                        pp_png_result *result) {
     pp_png_reader reader;
+    png_structp png;
+    png_infop info;
     unsigned char *volatile row = NULL;
     unsigned int *volatile sums = NULL;
-    memset(result, 0, sizeof(*result));
-    memset(&reader, 0, sizeof(reader));
-    reader.input = input;
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, result, pp_png_read_error, pp_png_read_warning);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-    if (!png || !info || (!input->data && !(reader.block = malloc(PP_FILE_BLOCK)))) {
-        snprintf(result->message, sizeof(result->message), "out of memory");
-        png_destroy_read_struct(&png, &info, NULL);
-        result->code = PP_PNG_NO_MEMORY;
-        return result->code;
-    }
+    if (!pp_png_begin(input, result, &reader, &png, &info)) return result->code;
     if (setjmp(png_jmpbuf(png))) {
         if (result->code == PP_PNG_OK) result->code = PP_PNG_ERROR;
         free(row);

@@ -31,7 +31,7 @@ enum FuzzSeeds {
         }
 
         // PNG: every colour type, some depths, tRNS, Adam7.
-        var rng = SplitMix(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let shapes: [(String, PNGCodec.ColorType, Int)] = [("grey1", .gray, 1), ("grey8", .gray, 8), ("grey16", .gray, 16),
                                                            ("rgb8", .rgb, 8), ("rgb16", .rgb, 16), ("palette4", .palette, 4),
                                                            ("ga8", .grayAlpha, 8), ("rgba8", .rgba, 8), ("rgba16", .rgba, 16)]

@@ -33,7 +33,7 @@ enum Hostile {
             }
             return bytes
         }
-        var rng = SplitMix(seed: 0x5EED)
+        var rng = SplitMix64(seed: 0x5EED)
 
         // JPEG mutants.
         for source in ["good/baseline-600x800.jpg", "good/progressive-640x640.jpg", "fixable/exif-rotated-6.jpg",
@@ -214,7 +214,7 @@ enum Hostile {
     /// Lists of APP2 payloads ("ICC_PROFILE\0", sequence, count, data).
     static func hostileICC() -> [(String, [[UInt8]])] {
         let tag = Array("ICC_PROFILE\0".utf8)
-        var garbage = SplitMix(seed: 42)
+        var garbage = SplitMix64(seed: 42)
         func chunk(_ seq: Int, _ count: Int, _ size: Int) -> [UInt8] {
             tag + [UInt8(seq & 0xFF), UInt8(count & 0xFF)] + (0..<size).map { _ in UInt8(truncatingIfNeeded: garbage.next()) }
         }
@@ -288,18 +288,5 @@ enum Hostile {
         let ihdr = u32(width) + u32(height) + [UInt8(bitDepth), colorType, 0, 0, interlaced ? 1 : 0]
         return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + ContainerEditor.chunk("IHDR", ihdr)
             + ContainerEditor.chunk("IDAT", zlibZeros(raw)) + ContainerEditor.chunk("IEND", [])
-    }
-}
-
-/// A small deterministic random number generator (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

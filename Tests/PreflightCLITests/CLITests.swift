@@ -118,6 +118,7 @@ struct CLITests {
         (["upload", "--retries", "21", "Fixtures/eval"], "--retries takes a whole number from 0 to 20"),
         (["upload", "--timeout", "0", "Fixtures/eval"], "--timeout takes a whole number from 1 to 3600"),
         (["upload", "--jobs", "4611686018427387904", "Fixtures/eval"], "--jobs takes a whole number from 1 to 1024"),
+        (["check", "--memory-limit", "63", "Fixtures/photos"], "--memory-limit takes a whole number from 64 to 1048576"),
         (["check", "--rules", "Fixtures/no-rules.json", "Fixtures/photos"], "Fixtures/no-rules.json: cannot read the rules file"),
         (["launch"], "unknown command \"launch\""),
     ])

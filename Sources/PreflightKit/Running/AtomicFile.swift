@@ -17,21 +17,8 @@ public enum AtomicFile {
         let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 4) }
         guard fd >= 0 else { throw .errno(path.display, errno, "cannot create a temporary file in \(folder.display)") }
         let temporary = FilePath(bytes: template.dropLast().map { UInt8(bitPattern: $0) })
-        var ok = true
-        var code: Int32 = 0
-        bytes.withUnsafeBufferPointer { buffer in
-            var done = 0
-            while done < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    ok = false
-                    code = errno
-                    return
-                }
-                done += n
-            }
-        }
+        var code = writeAll(bytes, to: fd)
+        var ok = code == 0
         if ok && fsync(fd) != 0 { ok = false; code = errno }
         fchmod(fd, 0o644)
         if close(fd) != 0 && ok { ok = false; code = errno }
@@ -39,6 +26,22 @@ public enum AtomicFile {
         if !ok {
             _ = temporary.withCString { unlink($0) }
             throw .errno(path.display, code, "cannot write")
+        }
+    }
+
+    /// Writes every byte to `fd` (retrying short writes and EINTR); 0, or the errno that stopped it.
+    static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Int32 {
+        bytes.withUnsafeBufferPointer { buffer in
+            var done = 0
+            while done < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                done += n
+            }
+            return 0
         }
     }
 

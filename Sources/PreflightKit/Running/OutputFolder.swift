@@ -141,19 +141,7 @@ public final class OutputFolder: @unchecked Sendable {
             if fd >= 0 || errno != EEXIST { break }
         }
         guard fd >= 0 else { throw OutputError("cannot create a temporary file beside \(shown): \(String(cString: strerror(errno)))") }
-        var failure: Int32 = 0
-        bytes.withUnsafeBufferPointer { buffer in
-            var done = 0
-            while done < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                done += n
-            }
-        }
+        var failure = AtomicFile.writeAll(bytes, to: fd)
         if failure == 0 && fsync(fd) != 0 { failure = errno }
         if close(fd) != 0 && failure == 0 { failure = errno }
         if failure == 0 && temporary.withCString({ t in name.withCString { renameat(dir, t, dir, $0) } }) != 0 { failure = errno }
