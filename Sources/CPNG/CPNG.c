@@ -130,9 +130,23 @@ static void pp_png_read_warning(png_structp png, png_const_charp text) {
     }
 }
 
+/* The ancillary chunks the decode uses (the simplified API's list); tRNS is always kept. Every
+   other ancillary chunk (text, eXIf, sPLT, time, …) is skipped unread: nothing here uses them (our
+   own probe reads eXIf), and libpng would allocate a buffer of their claimed length. */
+static const png_byte pp_png_used_chunks[] = {
+    98, 75, 71, 68, '\0',   /* bKGD */
+    99, 72, 82, 77, '\0',   /* cHRM */
+    103, 65, 77, 65, '\0',  /* gAMA */
+    105, 67, 67, 80, '\0',  /* iCCP */
+    115, 66, 73, 84, '\0',  /* sBIT */
+    115, 82, 71, 66, '\0',  /* sRGB */
+};
+
 /* Reads the header chunks and fills width, height, channels and interlacing. */
 static void pp_png_read_header(png_structp png, png_infop info, pp_png_result *result) {
     png_set_benign_errors(png, 1);
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_AS_DEFAULT, pp_png_used_chunks, (int)(sizeof pp_png_used_chunks) / 5);
     png_read_info(png, info);
     png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
     int color_type = png_get_color_type(png, info);
@@ -148,6 +162,23 @@ static void pp_png_read_header(png_structp png, png_infop info, pp_png_result *r
     result->interlaced = png_get_interlace_type(png, info) != PNG_INTERLACE_NONE;
 }
 
+/* No single allocation of libpng's may exceed this. Its largest legitimate one is a row of the
+   widest image it reads (1,000,000 pixels of 16-bit RGBA: 8 MB). A chunk's claimed length is
+   not one of them: libpng 1.6.39 allocates and zero-fills a buffer of whatever length a text or
+   eXIf chunk claims (a 59-byte file can claim 1.8 GB) when benign errors are warnings, as they are
+   here and in the simplified API. */
+#define PP_PNG_MAX_ALLOCATION ((png_alloc_size_t)32 << 20)
+
+static png_voidp pp_png_malloc(png_structp png, png_alloc_size_t size) {
+    (void)png;
+    return size > PP_PNG_MAX_ALLOCATION ? NULL : malloc(size);
+}
+
+static void pp_png_free_memory(png_structp png, png_voidp pointer) {
+    (void)png;
+    free(pointer);
+}
+
 /* Creates the read structures and the file block; false (with the result filled in) when memory
    runs out. The caller sets up setjmp next, then png_set_read_fn. */
 static int pp_png_begin(const pp_png_input *input, pp_png_result *result, pp_png_reader *reader,
@@ -155,7 +186,8 @@ static int pp_png_begin(const pp_png_input *input, pp_png_result *result, pp_png
     memset(result, 0, sizeof(*result));
     memset(reader, 0, sizeof(*reader));
     reader->input = input;
-    *png = png_create_read_struct(PNG_LIBPNG_VER_STRING, result, pp_png_read_error, pp_png_read_warning);
+    *png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, result, pp_png_read_error, pp_png_read_warning, NULL,
+                                    pp_png_malloc, pp_png_free_memory);
     *info = *png ? png_create_info_struct(*png) : NULL;
     if (*png && *info && (input->data || (reader->block = malloc(PP_FILE_BLOCK)))) return 1;
     snprintf(result->message, sizeof(result->message), "out of memory");
@@ -238,19 +270,6 @@ int pp_png_decode_into(const pp_png_input *input, int region_x, int region_y, in
     png_set_alpha_mode_fixed(png, PNG_ALPHA_PNG, PNG_DEFAULT_sRGB);
     if (png_get_bit_depth(png, info) == 16) png_set_scale_16(png);
     png_set_alpha_mode_fixed(png, PNG_ALPHA_PNG, PNG_DEFAULT_sRGB);
-    {
-        static const png_byte chunks_to_process[] = {
-            98, 75, 71, 68, '\0',   /* bKGD */
-            99, 72, 82, 77, '\0',   /* cHRM */
-            103, 65, 77, 65, '\0',  /* gAMA */
-            105, 67, 67, 80, '\0',  /* iCCP */
-            115, 66, 73, 84, '\0',  /* sBIT */
-            115, 82, 71, 66, '\0',  /* sRGB */
-        };
-        png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
-        png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_AS_DEFAULT, chunks_to_process,
-                                    (int)(sizeof chunks_to_process) / 5);
-    }
     png_read_update_info(png, info);
     if (png_get_rowbytes(png, info) != (size_t)width * (size_t)channels) {
         snprintf(result->message, sizeof(result->message), "unexpected row layout after transformations");

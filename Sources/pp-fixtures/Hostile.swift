@@ -114,6 +114,12 @@ enum Hostile {
             }
         }
         let rgbPNG = read("good/rgb-640x640.png")
+        // Chunks that claim a length they do not have: libpng 1.6.39 allocated and zero-filled a
+        // buffer of the claimed size for text, eXIf and sPLT chunks (a 59-byte file took 1.8 GB).
+        for type in ["iTXt", "tEXt", "zTXt", "eXIf", "sPLT", "iCCP", "tIME", "unKn"] {
+            let header: [UInt8] = [0x6D, 0x00, 0x00, 0x30] + Array(type.utf8) + [1, 2, 3]
+            put(Array(rgbPNG[..<33]) + header, "png/claims-1.8gb-\(type).png")
+        }
         // zlib bombs in ancillary chunks: 64 MB of zeros in a few KB.
         let zeros = zlibZeros(64 << 20)
         put(ContainerEditor.png(rgbPNG, insertingChunk: "iCCP", data: Array("bomb".utf8) + [0, 0] + zeros), "png/iccp-zlib-bomb.png")

@@ -186,6 +186,9 @@ struct UploadTests {
         #expect(server.requests.filter { $0 == "POST /v1/asset" }.count == 1, "\(server.requests)")
         #expect(!r.stdout.contains(key) && !r.stderr.contains(key))
         #expect(((try? Self.manifest(dir)) ?? [:]).isEmpty)
+        // The service answered: it kept nothing, so nothing is left in flight.
+        let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/preflight-uploads.json"))) as! [String: Any]
+        #expect((doc["in_flight"] as? [String: Any])?.isEmpty == true, "\(doc)")
     }
 
     @Test("a response that never comes times out, retried, then reported")
@@ -198,6 +201,9 @@ struct UploadTests {
         #expect(r.status == 1)
         #expect(r.stdout.contains("no response within 1 s"), "\(r.stdout)")
         #expect(server.requests.filter { $0 == "POST /v1/asset" }.count == 2)
+        // No answer: the body may have arrived, so the upload stays in flight for the next run.
+        let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/preflight-uploads.json"))) as! [String: Any]
+        #expect((doc["in_flight"] as? [String: Any])?.count == 1, "\(doc)")
     }
 
     @Test("a missing key is a usage error naming the variable")
