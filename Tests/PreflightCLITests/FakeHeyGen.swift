@@ -216,9 +216,17 @@ final class FakeHeyGen: @unchecked Sendable {
             return send(fd, 200, #"{"code": 100, "data": {"image_key": "#)
         default:
             let short = String(sha.prefix(12))
+            // Counted before the answer goes out: the client may read it, exit, and the test look
+            // at the count before this thread runs again. Taken back if the answer cannot be sent.
+            lock.withLock { _completed[sha, default: 0] += 1 }
             let ok = send(fd, 200, #"{"code": 100, "data": {"id": "asset-\#(short)", "name": "photo", "file_type": "image", "#
                           + #""url": "https://files.example/\#(short).jpg", "image_key": "image/\#(short)/original.jpg"}}"#)
-            if ok { lock.withLock { _completed[sha, default: 0] += 1 } }
+            if !ok {
+                lock.withLock {
+                    _completed[sha, default: 1] -= 1
+                    if _completed[sha] == 0 { _completed[sha] = nil }
+                }
+            }
             return ok
         }
     }
