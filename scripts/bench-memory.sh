@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Peak resident memory (and wall time) of preflight on the hostile-input set: ~660 truncated,
+# Peak resident memory (and wall time) of preflight on the hostile-input set: 672 truncated,
 # damaged and malicious files and decompression bombs under the 200 MP limit, made by
 # `pp-fixtures hostile` into the git-ignored hostile-corpus/. Prints one line per run.
 #
@@ -19,11 +19,12 @@ if [ ! -f "$corpus/.complete" ]; then
 fi
 echo "$(find "$corpus" -type f ! -name .complete | wc -l) files ($(du -sh "$corpus" | cut -f1)), $(nproc) cores, $bin"
 measure() {  # label command...
-  local err
+  local label=$1 err secs kib
+  shift
   err=$(mktemp)
   /usr/bin/time -f "%e %M" "$@" >/dev/null 2>"$err" || true
   read -r secs kib < <(tail -1 "$err")
-  printf '%-44s %6.1f s  peak %6.0f MB\n' "$1" "$secs" "$(echo "$kib" | awk '{ print $1 * 1024 / 1e6 }')"
+  printf '%-44s %6.1f s  peak %6.0f MB\n' "$label" "$secs" "$(echo "$kib" | awk '{ print $1 * 1024 / 1e6 }')"
   rm -f "$err"
 }
 out=$(mktemp -d)

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The hostile-input set (`pp-fixtures hostile`: ~660 truncated, damaged, malicious and
+/// The hostile-input set (`pp-fixtures hostile`: 672 truncated, damaged, malicious and
 /// oversized files, decompression bombs under the pixel limit among them) through the real
 /// binaries: every file gets a verdict and a named finding, the run exits 0 or 1, no failing file
 /// gets an output from `fix`, and peak memory stays under 300 MB whatever `--jobs` is.
