@@ -113,8 +113,11 @@ public struct Fixer: Sendable {
 
     /// The memory plan for fixing the photo in `file` (header `header`) within `limit` bytes, or nil
     /// when even an eighth-scale render would not fit. Computed from the headers alone, before any
-    /// pixel is decoded: the render is bounded by the whole photo (cover), or by the photo and the
-    /// largest padded canvas a face could ask for (contain: the crop is face height / 0.32 tall).
+    /// pixel is decoded, as a bound on what the render can decode:
+    /// - cover: the largest crop of the frame's shape inside the photo, and (with the face rules
+    ///   on) the box around it turned by up to 25°, the most a head is levelled, within the photo;
+    /// - contain: the whole photo, and the largest padded canvas a face could ask for (the crop is
+    ///   the face's height / 0.32 tall).
     public func memoryPlan(file: FileByteSource, header: PhotoHeader, limit: Int) -> MemoryPlan? {
         let encoded = EncodedSource.file(file)
         guard header.format.isDecodable, let W = header.displayWidth, let H = header.displayHeight, W > 0, H > 0,
@@ -126,14 +129,20 @@ public struct Fixer: Sendable {
         // The re-check of the output and the encoder's buffers: a few frames' worth.
         let frame = options.frame.size.map { $0.width * $0.height } ?? W * H
         for scale in [1, 2, 4, 8] {
-            let w = (W + scale - 1) / scale, h = (H + scale - 1) / scale
-            var pixels = w * h
-            if options.fit == .contain {
-                let tallest = Double(max(w, h)) / 0.32
-                pixels += Int(min(tallest * tallest * aspect, 4e9))
+            let w = Double((W + scale - 1) / scale), h = Double((H + scale - 1) / scale)
+            var pixels: Double
+            switch options.fit {
+            case .cover:
+                let cw = min(w, h * aspect), ch = min(h, w / aspect)
+                let turn = finder == nil ? 0 : 25 * Double.pi / 180
+                pixels = min(w, cw * cos(turn) + ch * sin(turn)) * min(h, cw * sin(turn) + ch * cos(turn))
+            case .contain:
+                let tallest = max(w, h) / 0.32
+                pixels = w * h + min(tallest * tallest * aspect, 4e9)
             }
-            guard let region = try? PhotoDecoder.regionCost(encoded, header: header, pixels: pixels, scale: scale) else { continue }
-            let output = min(pixels, frame) * 3 * 4
+            guard let region = try? PhotoDecoder.regionCost(encoded, header: header, pixels: Int(pixels.rounded(.up)), scale: scale)
+            else { continue }
+            let output = min(Int(pixels), frame) * 3 * 4
             let total = file.count + max(check, region + output)
             if total <= limit { return MemoryPlan(bytes: total, scale: scale) }
         }
