@@ -25,7 +25,9 @@ enum RulesCommand {
             out += "\(d.id) [\(settings.severity.rawValue)]\(d.needsPixels ? " (decodes pixels)" : "")\n"
             out += "    \(d.summary)\n"
             for option in d.options {
-                out += "    \(option.key) = \(settings.options.values[option.key]!)    \(option.summary)\n"
+                var range = ""
+                if case .integer(let low, let high) = option.kind { range = " (\(low)–\(high))" }
+                out += "    \(option.key) = \(settings.options.values[option.key]!)    \(option.summary)\(range)\n"
             }
             out += wrap(d.rationale, indent: "    ") + "\n\n"
         }
