@@ -2,7 +2,8 @@
 # Installs the system libraries PhotoPreflight links against (Debian/Ubuntu). Idempotent.
 # The Swift 6 toolchain itself is expected on PATH (swift.org builds or the distribution's).
 set -euo pipefail
-packages=(libjpeg-dev libpng-dev zlib1g-dev pkg-config opencv-data libcurl4)
+# libjpeg-turbo-progs: jpegtran, the reference the lossless rewriter is tested against.
+packages=(libjpeg-dev libpng-dev zlib1g-dev pkg-config opencv-data libcurl4 libjpeg-turbo-progs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -110,17 +110,22 @@ public struct FaceScene: Sendable {
     public var profiles: [Box]
     /// A frontal face found only after rotating the image by this many degrees (a tilted head).
     public var rotatedFaceAngle: Double?
+    /// That face, in the image turned by `rotatedFaceAngle` about its centre (same size).
+    public var rotatedFace: Face?
 
-    public init(faces: [Face], rejected: [Face] = [], profiles: [Box] = [], rotatedFaceAngle: Double? = nil) {
+    public init(faces: [Face], rejected: [Face] = [], profiles: [Box] = [], rotatedFaceAngle: Double? = nil,
+                rotatedFace: Face? = nil) {
         self.faces = faces
         self.rejected = rejected
         self.profiles = profiles
         self.rotatedFaceAngle = rotatedFaceAngle
+        self.rotatedFace = rotatedFace
     }
 
     public func scaled(by s: Double) -> FaceScene {
         FaceScene(faces: faces.map { $0.scaled(by: s) }, rejected: rejected.map { $0.scaled(by: s) },
-                  profiles: profiles.map { $0.scaled(by: s) }, rotatedFaceAngle: rotatedFaceAngle)
+                  profiles: profiles.map { $0.scaled(by: s) }, rotatedFaceAngle: rotatedFaceAngle,
+                  rotatedFace: rotatedFace?.scaled(by: s))
     }
 }
 
@@ -158,7 +163,7 @@ public struct FaceFinder: Sendable {
         var retry = find(in: image.equalized(), equalized: true, deepestStage: &deepestEqualized)
         if !retry.faces.isEmpty { return retry }
         guard sawFace || deepestEqualized >= cascades.frontal.stageCount else { return scene }
-        (retry.profiles, retry.rotatedFaceAngle) = turnedOrTilted(in: image)
+        (retry.profiles, retry.rotatedFaceAngle, retry.rotatedFace) = turnedOrTilted(in: image)
         return retry.profiles.isEmpty && retry.rotatedFaceAngle == nil ? scene : retry
     }
 
@@ -259,7 +264,7 @@ public struct FaceFinder: Sendable {
     /// Turned or tilted heads: the profile detector (both directions), then the frontal one on
     /// the image rotated both ways; on a copy at most 320 px long, as only headshot-sized faces
     /// matter here. Profile boxes are in `image`'s pixels.
-    func turnedOrTilted(in image: GrayImage) -> (profiles: [Box], rotatedFaceAngle: Double?) {
+    func turnedOrTilted(in image: GrayImage) -> (profiles: [Box], rotatedFaceAngle: Double?, rotatedFace: Face?) {
         let headshotSide = max(20, min(image.width, image.height) / 8)
         let k = min(1, 320 / Double(max(image.width, image.height)))
         let small = k < 1 ? image.resized(width: max(1, Int(Double(image.width) * k)), height: max(1, Int(Double(image.height) * k))) : image
@@ -269,17 +274,19 @@ public struct FaceFinder: Sendable {
         profiles += cascades.profile.detect(in: small.mirrored(), options: options).map {
             Box(x: small.width - $0.box.maxX, y: $0.box.y, width: $0.box.width, height: $0.box.height)
         }
-        if !profiles.isEmpty { return (profiles.map { $0.scaled(by: 1 / k) }, nil) }
+        if !profiles.isEmpty { return (profiles.map { $0.scaled(by: 1 / k) }, nil, nil) }
         for angle in [25.0, -25.0, 15.0, -15.0] {
             let rotated = small.rotated(degrees: angle)
             let found = cascades.frontal.detect(in: rotated, options: DetectionOptions(minNeighbors: 3, minSize: minSide))
             // Only a face whose eyes are found counts: rotation makes false faces easily.
             if let f = found.first, f.neighbors >= 6, case let (l?, r?) = eyes(in: rotated, face: f.box),
                abs(r.y - l.y) < 0.25 * (r.x - l.x) {
-                return ([], angle)
+                // In `image`'s pixels: the turned copy is `image` shrunk by k, turned about its centre.
+                let face = Face(box: f.box, neighbors: f.neighbors, leftEye: l, rightEye: r).scaled(by: 1 / k)
+                return ([], angle, face)
             }
         }
-        return ([], nil)
+        return ([], nil, nil)
     }
 
     /// Eyes inside the upper part of a face box: the best eye-cascade hit on each side.

@@ -55,10 +55,13 @@ enum Synth {
     /// A phone-sized headshot with a real face: `source` (RGB) enlarged to the full height
     /// (nearest neighbour) on a lit backdrop, shifted sideways by `offset` of the spare width,
     /// with sensor noise, so the face detector has a real face to find at benchmark sizes.
-    static func headshot(source: Raster, width: Int, height: Int, seed: UInt64, offset: Double, noise: Double) -> Raster {
+    /// `fill`: the portrait scaled to the full height and cut to the width (a tall phone frame
+    /// with the face filling it as a shoulders-up shot), instead of a square at the top.
+    static func headshot(source: Raster, width: Int, height: Int, seed: UInt64, offset: Double, noise: Double,
+                         fill: Bool = false) -> Raster {
         var rng = SplitMix64(seed: seed)
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        let side = min(width, height)
+        let side = fill ? max(width, height) : min(width, height)
         let x0 = Int(Double(width - side) * offset)
         let sx = (0..<side).map { $0 * source.width / side }
         for y in 0..<height {

@@ -153,30 +153,54 @@ func makeCorpus(_ dir: String, jpegs: Int, pngs: Int) async {
     }
 }
 
-/// `pp-fixtures headshots DIR [--count N]`: phone-sized (4032×3024) JPEGs of the committed
-/// astronaut portrait, for the face-analysis benchmark: the path real headshots take.
-func makeHeadshots(_ dir: String, count: Int) async {
+/// The committed astronaut portrait, decoded (the source of the synthetic headshots).
+func astronaut(_ command: String) -> Raster {
     guard let bytes = try? FileByteSource(path: "Fixtures/sources/astronaut.png").readAll(),
           let decoded = try? PhotoDecoder.decode(bytes, header: Probe.header(of: bytes), minimumLongSide: .max, maxPixels: 0)
-    else { fatalError("headshots: cannot read Fixtures/sources/astronaut.png (run from the repository root)") }
-    let source = decoded.raster
+    else { fatalError("\(command): cannot read Fixtures/sources/astronaut.png (run from the repository root)") }
+    return decoded.raster
+}
+
+/// Runs `make(i)` for i in 0..<count, as many at once as there are cores.
+func inParallel(_ count: Int, _ make: @escaping @Sendable (Int) -> Void) async {
     await withTaskGroup(of: Void.self) { group in
         let width = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         var next = 0
-        func add(_ i: Int) {
-            group.addTask {
-                var r = Synth.headshot(source: source, width: 4032, height: 3024, seed: UInt64(7000 + i),
-                                       offset: Double(i % 5) / 4, noise: 4 + Double(i % 4))
-                let orientation = i % 2 == 0 ? 6 : 1
-                if orientation == 6 { r = r.oriented(.left) }
-                let bytes = ContainerEditor.jpeg(jpeg(r, quality: 92), insertingExif: ContainerEditor.exif(orientation: orientation, gps: false))
-                write(bytes, dir + "/headshot-\(threeDigits(i)).jpg")
-            }
-        }
-        while next < min(width, count) { add(next); next += 1 }
+        while next < min(width, count) { let i = next; group.addTask { make(i) }; next += 1 }
         while await group.next() != nil {
-            if next < count { add(next); next += 1 }
+            if next < count { let i = next; group.addTask { make(i) }; next += 1 }
         }
+    }
+}
+
+/// `pp-fixtures headshots DIR [--count N]`: phone-sized (4032×3024) JPEGs of the committed
+/// astronaut portrait, for the face-analysis benchmark: the path real headshots take.
+func makeHeadshots(_ dir: String, count: Int) async {
+    let source = astronaut("headshots")
+    await inParallel(count) { i in
+        var r = Synth.headshot(source: source, width: 4032, height: 3024, seed: UInt64(7000 + i),
+                               offset: Double(i % 5) / 4, noise: 4 + Double(i % 4))
+        let orientation = i % 2 == 0 ? 6 : 1
+        if orientation == 6 { r = r.oriented(.left) }
+        let bytes = ContainerEditor.jpeg(jpeg(r, quality: 92), insertingExif: ContainerEditor.exif(orientation: orientation, gps: false))
+        write(bytes, dir + "/headshot-\(threeDigits(i)).jpg")
+    }
+}
+
+/// Phone photos over the 10 MB budget whose other findings are none (or the orientation tag or
+/// GPS): 6000×8000 and 8064×6048 JPEGs at quality 95 with camera-like noise and EXIF, a quarter
+/// stored sideways (orientation 6), a quarter with a GPS position. For `scripts/bench-fix.sh`.
+func makeOversized(_ dir: String, count: Int) async {
+    let source = astronaut("oversized")
+    await inParallel(count) { i in
+        let portrait = i % 2 == 0
+        var r = Synth.headshot(source: source, width: portrait ? 6000 : 8064, height: portrait ? 8000 : 6048,
+                               seed: UInt64(9000 + i), offset: portrait ? 0.26 : 0.68, noise: 6 + Double(i % 3), fill: portrait)
+        let orientation = i % 4 == 2 ? 6 : 1
+        if orientation == 6 { r = r.oriented(.left) }
+        let exif = ContainerEditor.exif(orientation: orientation, gps: i % 4 == 3, serialNumber: "PP\(1000 + i)")
+        let bytes = ContainerEditor.jpeg(jpeg(r, quality: 95), insertingExif: exif)
+        write(bytes, dir + "/phone-\(threeDigits(i)).jpg")
     }
 }
 
@@ -228,5 +252,28 @@ case "hostile":
     print("\(made) hostile files in \(rest.first ?? "hostile")")
 case "corpus": await makeCorpus(dir, jpegs: option("--jpegs", 200), pngs: option("--pngs", 50))
 case "headshots": await makeHeadshots(dir, count: option("--count", 100))
+case "oversized": await makeOversized(dir, count: option("--count", 20))
+case "transcode":
+    // pp-fixtures transcode IN OUT [--orientation N] [--quality Q]: the lossless rewriter alone
+    // (for comparing with jpegtran -perfect -copy none -optimize).
+    do {
+        let q = option("--quality", 0)
+        let t = try JPEGTranscoder(.memory(try FileByteSource(path: dir).readAll()), orientation: option("--orientation", 1))
+        var out: [UInt8] = []
+        for _ in 0..<option("--repeat", 1) {
+            var ts = timespec(), te = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &ts)
+            let crop = option("--crop-w", 0) > 0
+                ? PixelRect(x: option("--crop-x", 0), y: option("--crop-y", 0), width: option("--crop-w", 0), height: option("--crop-h", 0)) : nil
+            let scale = option("--scale", 0) > 0 ? option("--scale", 0) : q == 0 ? nil : JPEGTranscoder.tableScale(quality: q)
+            out = try t.write(tableScale: scale, crop: crop, sampleStep: option("--step", 1))
+            clock_gettime(CLOCK_MONOTONIC, &te)
+            if option("--repeat", 1) > 1 { print("write \(Double(te.tv_sec - ts.tv_sec) + Double(te.tv_nsec - ts.tv_nsec) / 1e9) s") }
+        }
+        try AtomicFile.write(out, to: rest.first ?? "out.jpg")
+    } catch {
+        print("error: \(error)")
+        exit(1)
+    }
 default: usage()
 }

@@ -34,12 +34,22 @@ enum FuzzTargets {
         }
     }
 
-    /// JPEG decode whole (at 1/8, strict Huffman) and by region (full size), as check and fix do.
+    /// JPEG decode whole (at 1/8, strict Huffman) and by region (full size), as check and fix do;
+    /// and the lossless rewriter (turned by the orientation the file claims, cropped, requantised,
+    /// sampled), as fix does, with the marker segments it would keep.
     static func jpeg(_ data: [UInt8]) {
         let header = Probe.header(of: data)
         _ = try? JPEGCodec.decode(.memory(data), scale: 8, maxPixels: maxPixels, maxWorkingBytes: maxWorkingBytes, strictHuffman: true)
         if header.format == .jpeg, header.problem == nil, (header.pixelCount ?? .max) <= maxPixels {
             _ = try? PhotoDecoder.decode(data, header: header, region: PixelRect(x: 3, y: 5, width: 40, height: 30), maxPixels: maxPixels)
+            if let t = try? JPEGTranscoder(.memory(data), orientation: header.orientation.rawValue, maxMemory: maxWorkingBytes) {
+                var source = MemoryByteSource(data)
+                let segments = (JPEGSegment.metadata(of: &source) ?? []).filter { !$0.isCodecOwned }
+                    .map { $0.isExif ? JPEGSegment(marker: $0.marker, payload: ContainerEditor.exifSettingOrientationUp($0.payload)) : $0 }
+                _ = try? t.write(tableScale: nil, segments: segments)
+                _ = try? t.write(tableScale: 300, crop: PixelRect(x: 16, y: 16, width: 40, height: 24), sampleStep: 2)
+            }
+            _ = ContainerEditor.jpegStrippingMetadata(data)
         }
     }
 
@@ -47,6 +57,7 @@ enum FuzzTargets {
     static func png(_ data: [UInt8]) {
         let header = Probe.header(of: data)
         _ = try? PNGCodec.decode(.memory(data), factor: 4, maxPixels: maxPixels)
+        _ = ContainerEditor.pngStrippingMetadata(data)
         if header.format == .png, header.problem == nil, (header.pixelCount ?? .max) <= maxPixels {
             _ = try? PhotoDecoder.decode(data, header: header, region: PixelRect(x: 3, y: 5, width: 40, height: 30), scale: 2,
                                          maxPixels: maxPixels)

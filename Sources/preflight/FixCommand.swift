@@ -24,9 +24,11 @@ enum FixCommand {
         let configuration = try loadConfiguration(a.path("--rules"))
         let profile = try selectProfile(configuration, a.value("--profile"))
         var options = FixOptions()
-        options.frame = try a.choice("--frame", FixOptions.Frame.self) ?? .portrait
+        if let frame = a.value("--frame"), frame != "keep" {
+            options.frame = try a.choice("--frame", FixOptions.Frame.self)
+        }
         options.fit = try a.choice("--fit", FixOptions.Fit.self) ?? .cover
-        options.format = try a.choice("--format", FixOptions.Format.self) ?? .jpeg
+        options.format = try a.choice("--format", FixOptions.Format.self)
         options.maxBytes = try a.integer("--max-bytes", in: OptionRange.maxBytes)
         if let q = try a.integer("--quality-floor", in: OptionRange.qualityFloor) { options.qualityFloor = q }
         if let v = try a.number("--max-upscale", in: OptionRange.maxUpscale) { options.maxUpscale = v }
@@ -43,7 +45,7 @@ enum FixCommand {
 
         let collected = try collectInputs(a.positionalPaths)
         let finder = try faceFinder(for: profile, cascades: a.value("--cascades"))
-        let fixer = Fixer(checker: Checker(profile: profile, faceFinder: finder, memory: memory), finder: finder, options: options)
+        let fixer = Fixer(checker: Checker(profile: profile, faceFinder: finder, memory: memory), options: options)
         // Outputs of an earlier run inside a folder being fixed (--out photos/fixed) are not inputs.
         let outReal = realPath(outDir)
         func inside(_ path: FilePath, _ folder: FilePath) -> Bool { path.bytes.starts(with: folder.bytes + [0x2F]) }
@@ -53,13 +55,22 @@ enum FixCommand {
             return !inside(real, outReal)
         }
         let protected = ProtectedFiles(inputs: inputs.map(\.path))
-        let ext = options.format == .jpeg ? "jpg" : "png"
-        // Two inputs must not write the same output (a.jpg and a.png both become a.jpg): the
-        // first keeps the plain name, later ones keep their own extension too (a.png.jpg).
+        // Each output is named for its format (known from the header: the photo's own when the
+        // profile accepts it). Two inputs must not write the same output (a.png and a.webp both
+        // become a.png): the first keeps the plain name, later ones keep their own extension too.
         var names: [FilePath] = []
         var seen = Set<FilePath>()
         for input in inputs {
-            var out = input.relativePath.replacingExtension(with: ext)
+            var format = ImageFormat.jpeg
+            if let file = try? FileByteSource(path: input.path) {
+                var probing = file
+                if let header = try? Probe.header(of: &probing) { format = fixer.outputFormat(header) }
+            }
+            let ext = format == .png ? "png" : "jpg"
+            // A .jpeg stays .jpeg; any other name takes the format's usual extension.
+            let own = input.relativePath.lossyString.split(separator: ".").last.map { $0.lowercased() } ?? ""
+            let keepsOwn = format.extensions.contains(own)
+            var out = keepsOwn ? input.relativePath : input.relativePath.replacingExtension(with: ext)
             if seen.contains(out) {
                 out = FilePath(bytes: input.relativePath.bytes + Array(".\(ext)".utf8))
                 var n = 2
@@ -114,22 +125,21 @@ enum FixCommand {
                                   before: FileResult(path: input.displayPath, header: nil, findings: []), after: nil, output: nil),
                         "exists")
             }
-            // The photo is read whole and rendered while holding its share of the memory budget.
-            var probing = file
-            guard let header = try? Probe.header(of: &probing) else { return unfixable("the file cannot be read") }
-            guard let plan = fixer.memoryPlan(file: file, header: header, limit: memory.limit) else {
-                if file.count >= memory.limit / 2 {
-                    return unfixable("the file is \(Units.bytes(file.count)); fixing reads it whole, which would not fit the memory "
-                                     + "limit of \(Units.memory(memory.limit)) (raise --memory-limit)")
-                }
-                return unfixable("fixing this \(header.displayWidth ?? 0)×\(header.displayHeight ?? 0) photo would need more memory than "
-                                 + "the limit of \(Units.memory(memory.limit)), even at 1/8 size (raise --memory-limit)")
+            // The check (which holds its own share of the memory budget while it decodes), the
+            // plan made from it, then the plan executed while holding what it needs.
+            var before = fixer.checker.check(path: input.path, displayPath: input.displayPath)
+            if !input.path.isPlainText { before.rawPath = input.path }
+            let plan = fixer.plan(before)
+            guard let header = before.header else { return unfixable("the file cannot be read") }
+            guard let budget = fixer.memoryPlan(plan, file: file, header: header, limit: memory.limit) else {
+                return (FixResult(path: input.displayPath, action: .unfixable, steps: plan.steps.map(\.description),
+                                  reasons: ["fixing this \(header.displayWidth ?? 0)×\(header.displayHeight ?? 0) photo this way would need "
+                                            + "more memory than the limit of \(Units.memory(memory.limit)) (raise --memory-limit)"],
+                                  before: before, after: nil, output: nil), nil)
             }
-            let fixed: FixResult? = memory.withReservation(plan.bytes) {
-                guard let bytes = try? file.readAll() else { return nil }
-                return fixer.fix(bytes: bytes, path: input.displayPath, outputPath: out, loadScale: plan.scale)
+            let result = memory.withReservation(budget.bytes) {
+                fixer.execute(plan, before: before, source: .file(file), outputPath: out, loadScale: budget.scale)
             }
-            guard let result = fixed else { return unfixable("the file cannot be read") }
             guard !dryRun, let output = result.output, let folder else { return (result, nil) }
             do {
                 switch try folder.write(output, to: relatives[i], replace: overwrite) {
@@ -157,7 +167,9 @@ enum FixCommand {
                 switch r.action {
                 case .copy:
                     written += 1
-                    text = "\(dryRun ? "WOULD COPY" : "COPIED ") \(r.path) → \(out) (already passes; byte for byte)\n"
+                    text = "\(dryRun ? "WOULD COPY" : "COPIED ") \(r.path) → \(out) ("
+                        + (r.steps.isEmpty ? "nothing to fix; " : "") + "byte for byte)\n"
+                    for s in r.steps { text += "    - \(s)\n" }
                 case .render:
                     written += 1
                     text = "\(dryRun ? "WOULD FIX" : "FIXED  ") \(r.path) → \(out)\n"
@@ -232,17 +244,25 @@ let fixHelp = """
     usage: preflight fix PATH... --out DIR [options]
 
     Writes a fixed copy of every photo that can be made to pass; originals are never changed.
-    Each output is re-checked with the same profile; a photo that would still fail gets no output.
+    Only what the findings ask for changes: turned upright (losslessly for most JPEGs), converted,
+    metadata dropped, brought under the size budget at full resolution (the JPEG requantised, not
+    shrunk), re-centred with the least crop. A photo that passes is copied byte for byte. Each
+    output is re-checked with the same profile; a photo that would still fail gets no output.
 
       --out DIR             where outputs go (same relative paths; the extension follows --format)
       --profile NAME        profile to fix for (default: the rules file's default)
       --rules FILE          rules file (default: the built-in rules.json)
-      --frame F             portrait (720×1280, default), landscape (1280×720), square (720×720), keep
-      --fit F               cover (crop to the frame, default) or contain (pad instead of cutting)
+      --frame F             re-frame to an Avatar IV frame: portrait (720×1280), landscape (1280×720) or
+                            square (720×720), a shoulders-up crop around the face. Without it the
+                            photo keeps its own frame and only what the findings ask for changes.
+      --fit F               with --frame: cover (crop to the frame, default) or contain (extend the
+                            photo's own edges instead of cutting)
       --max-bytes N         size budget (1–1000000000; default: the profile's file_size.max_bytes)
       --quality-floor Q     lowest JPEG quality the budget search may use (1–95; default 70)
-      --max-upscale X       most a crop may be enlarged to fill the frame (1–16; default 2)
-      --format jpeg|png     output format (default jpeg)
+      --max-upscale X       most the pixels may be enlarged (1–16; default 1, never, without --frame;
+                            2 with it); every enlargement is named in the steps
+      --format jpeg|png     output format (default: the photo's own when the profile accepts it;
+                            a PNG over the size budget becomes a JPEG)
       --background RRGGBB   colour transparent pixels are flattened onto (default ffffff)
       --dry-run             print what would change; write nothing
       --overwrite           replace outputs that already exist (default: keep them)

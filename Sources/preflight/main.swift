@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CommandLineKit
 import PhotoCodec
+import PreflightKit
 
 /// Entry point: the only place that calls exit.
 func main() async -> ExitCode {
@@ -74,4 +75,23 @@ func runUploadHelper(_ args: [FilePath]) -> ExitCode {
 }
 
 let code = await main()
+// Diagnostics for the memory tests: the process's own peak resident set (VmHWM), which a parent
+// that spawned it with vfork semantics cannot measure (exec records the parent's peak as well).
+if let path = Terminal.environment("PREFLIGHT_PEAK_RSS_FILE") {
+    // /proc files report a size of 0: read until the end.
+    var status: [UInt8] = []
+    let fd = open("/proc/self/status", O_RDONLY)
+    if fd >= 0 {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+            if n <= 0 { break }
+            status += buffer[0..<n]
+        }
+        close(fd)
+    }
+    if let line = String(decoding: status, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) {
+        try? AtomicFile.write(line.filter(\.isNumber) + "\n", to: path)
+    }
+}
 exit(code.rawValue)

@@ -24,7 +24,7 @@ struct FixTests {
         Probe.header(of: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
     }
 
-    @Test("fixable headshots come out 720×1280, passing, without metadata; unfixable ones get no output; originals untouched")
+    @Test("--frame portrait: fixable headshots come out 720×1280, passing, without metadata; unfixable ones get no output; originals untouched")
     func fixesTheLabelledSet() throws {
         let inputs = ["good-centred.jpg", "good-wide.jpg", "blurred.jpg", "no-face.jpg", "head-cut-off.jpg"]
         let paths = inputs.map { "Fixtures/eval/" + $0 }
@@ -33,7 +33,7 @@ struct FixTests {
         defer { try? FileManager.default.removeItem(atPath: out) }
         let report = Self.temporaryFolder("fixreport") + ".json"
         defer { try? FileManager.default.removeItem(atPath: report) }
-        let r = try preflight(["fix", "--out", out, "--report", report] + paths)
+        let r = try preflight(["fix", "--frame", "portrait", "--out", out, "--report", report] + paths)
         #expect(r.status == 1, "some inputs are unfixable: \(r.stdout)")
         #expect(try paths.map { try Self.sha(root + "/" + $0) } == before, "an original changed")
         #expect(Self.files(in: out) == ["good-centred.jpg", "good-wide.jpg"], "\(r.stdout)")
@@ -69,9 +69,9 @@ struct FixTests {
     func tiltedHead() throws {
         let out = Self.temporaryFolder("fixtilt")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let cover = try preflight(["fix", "--out", out, "Fixtures/eval/rotated-25.jpg"])
+        let cover = try preflight(["fix", "--frame", "portrait", "--out", out, "Fixtures/eval/rotated-25.jpg"])
         #expect(cover.status == 1 && cover.stdout.contains("not enough photo around the face"), "\(cover.stdout)")
-        let contain = try preflight(["fix", "--fit", "contain", "--out", out, "Fixtures/eval/rotated-25.jpg"])
+        let contain = try preflight(["fix", "--frame", "portrait", "--fit", "contain", "--out", out, "Fixtures/eval/rotated-25.jpg"])
         #expect(contain.status == 0, "\(contain.stdout)")
         #expect(contain.stdout.contains("turn the photo 25°") && contain.stdout.contains("frontal: error → ok"), "\(contain.stdout)")
         let check = try preflight(["check", "--format", "json", out + "/rotated-25.jpg"])
@@ -81,8 +81,8 @@ struct FixTests {
         let l = faces[0]["left_eye"] as! [String: Int], r = faces[0]["right_eye"] as! [String: Int]
         #expect(abs(l["y"]! - r["y"]!) < 20, "eyes not level: \(l) \(r)")
         // An off-centre face with no room to crop around: refused by cover, padded by contain.
-        #expect(try preflight(["fix", "--out", out, "Fixtures/eval/off-centre.jpg"]).status == 1)
-        let padded = try preflight(["fix", "--fit", "contain", "--out", out, "Fixtures/eval/off-centre.jpg"])
+        #expect(try preflight(["fix", "--frame", "portrait", "--out", out, "Fixtures/eval/off-centre.jpg"]).status == 1)
+        let padded = try preflight(["fix", "--frame", "portrait", "--fit", "contain", "--out", out, "Fixtures/eval/off-centre.jpg"])
         #expect(padded.status == 0 && padded.stdout.contains("face_centered: error → ok"), "\(padded.stdout)")
     }
 
@@ -121,7 +121,7 @@ struct FixTests {
         }
         let converted = try centre(out + "/p3.jpg"), kept = try centre(out + "/plain.jpg")
         for (c, want) in [215, 93, 31].enumerated() { #expect(abs(converted[c] - want) <= 4, "P3 → sRGB \(converted)") }
-        let convertedPNG = try centre(out + "/p3-png.jpg"), gammaOnly = try centre(out + "/p3-gamma.jpg")
+        let convertedPNG = try centre(out + "/p3-png.png"), gammaOnly = try centre(out + "/p3-gamma.png")
         for (c, want) in [215, 93, 31].enumerated() { #expect(abs(convertedPNG[c] - want) <= 4, "PNG P3 → sRGB \(convertedPNG)") }
         for (c, want) in [200, 100, 50].enumerated() { #expect(abs(gammaOnly[c] - want) <= 4, "PNG with gAMA \(gammaOnly)") }
         for (c, want) in [200, 100, 50].enumerated() { #expect(abs(kept[c] - want) <= 3, "untagged \(kept)") }
@@ -159,11 +159,11 @@ struct FixTests {
         #expect(try Self.sha(first + "/good-wide.jpg") == Self.sha(second + "/good-wide.jpg"))
     }
 
-    @Test("orientation is baked in, GPS stripped, other formats converted (face rules off); a passing photo is copied")
+    @Test("orientation is baked in, GPS stripped, formats converted at their size (face rules off); a passing photo is copied")
     func formatRepairs() throws {
         let out = Self.temporaryFolder("fixfmt")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let r = try preflight(["fix", "--rules", formatOnly, "--frame", "keep", "--out", out,
+        let r = try preflight(["fix", "--rules", formatOnly, "--out", out,
                                "Fixtures/photos/fixable", "Fixtures/photos/good/baseline-600x800.jpg"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(try Self.sha(out + "/baseline-600x800.jpg") == Self.sha(root + "/Fixtures/photos/good/baseline-600x800.jpg"))
@@ -171,18 +171,29 @@ struct FixTests {
         #expect(rotated.orientation == .up && rotated.width == 600 && rotated.height == 800, "\(rotated)")
         let gps = try Self.header(out + "/gps-location.jpg")
         #expect(!gps.hasGPS && !gps.hasExif && !gps.hasCameraSerial)
-        for name in ["cmyk-adobe-600x600.jpg", "transparent-600x600.jpg", "sixteen-bit-600x600.jpg", "animated-apng.jpg"] {
+        // Each keeps its format (the profile accepts both) and its size; only the finding's cause changes.
+        for name in ["cmyk-adobe-600x600.jpg", "ycck-adobe-600x600.jpg", "arithmetic-600x600.jpg", "transparent-600x600.png",
+                     "sixteen-bit-600x600.png", "animated-apng.png", "png-named.png"] {
             let h = try Self.header(out + "/" + name)
-            #expect(h.format == .jpeg && h.colorModel != .cmyk && !h.isAnimated, "\(name): \(h)")
+            let source = try Self.header(root + "/Fixtures/photos/fixable/" + (name == "png-named.png" ? "png-named.jpg" : name))
+            #expect(h.format == source.format && h.width == source.width && h.height == source.height, "\(name): \(h)")
+            #expect(h.colorModel != .cmyk && h.colorModel != .ycck && !h.isAnimated && !h.hasAlpha && (h.bitDepth ?? 8) == 8
+                    && !h.isArithmeticCoded, "\(name): \(h)")
         }
+        // A PNG named .jpg is copied byte for byte under its right name.
+        #expect(try Self.sha(out + "/png-named.png") == Self.sha(root + "/Fixtures/photos/fixable/png-named.jpg"))
+        // The arithmetic-coded JPEG is rewritten from its coefficients: the same pixels.
+        let arithmetic = try [UInt8](Data(contentsOf: URL(fileURLWithPath: root + "/Fixtures/photos/fixable/arithmetic-600x600.jpg")))
+        let baseline = try [UInt8](Data(contentsOf: URL(fileURLWithPath: out + "/arithmetic-600x600.jpg")))
+        #expect(try JPEGCodec.decode(arithmetic).raster.pixels == JPEGCodec.decode(baseline).raster.pixels)
         let check = try preflight(["check", "--rules", formatOnly, out])
         #expect(check.status == 0, "\(check.stdout)")
         // Transparent corners land on the chosen background colour.
         let blue = Self.temporaryFolder("fixblue")
         defer { try? FileManager.default.removeItem(atPath: blue) }
-        #expect(try preflight(["fix", "--rules", formatOnly, "--frame", "keep", "--background", "0000ff", "--out", blue,
+        #expect(try preflight(["fix", "--rules", formatOnly, "--background", "0000ff", "--out", blue,
                                "Fixtures/photos/fixable/transparent-600x600.png"]).status == 0)
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: blue + "/transparent-600x600.jpg")))
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: blue + "/transparent-600x600.png")))
         let corner = try PhotoDecoder.decode(bytes, header: Probe.header(of: bytes), minimumLongSide: .max, maxPixels: 0).raster
         #expect(corner.pixels[0] < 30 && corner.pixels[1] < 30 && corner.pixels[2] > 220, "corner \(corner.pixels[0...2])")
     }
@@ -194,12 +205,12 @@ struct FixTests {
             try? FileManager.default.removeItem(atPath: out)
             try? FileManager.default.removeItem(atPath: none)
         }
-        let r = try preflight(["fix", "--out", out, "--max-bytes", "60000", "Fixtures/eval/good-wide.jpg"])
+        let r = try preflight(["fix", "--frame", "portrait", "--out", out, "--max-bytes", "60000", "Fixtures/eval/good-wide.jpg"])
         #expect(r.status == 0, "\(r.stdout)")
         let size = try Self.sha(out + "/good-wide.jpg").count
         #expect(size <= 60000 && size > 30000, "\(size) bytes")
         #expect(r.stdout.contains("JPEG quality"), "\(r.stdout)")
-        let tiny = try preflight(["fix", "--out", none, "--max-bytes", "3000", "Fixtures/eval/good-wide.jpg"])
+        let tiny = try preflight(["fix", "--frame", "portrait", "--out", none, "--max-bytes", "3000", "Fixtures/eval/good-wide.jpg"])
         #expect(tiny.status == 1)
         #expect(tiny.stdout.contains("no encoding fits 3000 bytes"), "\(tiny.stdout)")
         #expect(!FileManager.default.fileExists(atPath: none + "/good-wide.jpg"))
@@ -230,7 +241,7 @@ struct FixTests {
     func clashesAndBadInput() throws {
         let out = Self.temporaryFolder("fixbad")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let r = try preflight(["fix", "--rules", formatOnly, "--frame", "keep", "--out", out, "Fixtures/photos/bad"])
+        let r = try preflight(["fix", "--rules", formatOnly, "--out", out, "Fixtures/photos/bad"])
         #expect(r.status == 1)
         for name in ["truncated.jpg", "truncated.png", "bomb-30000x30000.png", "empty.jpg", "random-bytes.jpg", "saved-error-page.jpg"] {
             #expect(r.stdout.contains("UNFIXABLE Fixtures/photos/bad/\(name)"), "\(name): \(r.stdout)")
@@ -242,9 +253,14 @@ struct FixTests {
         try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: root + "/Fixtures/photos/good/rgb-640x640.png", toPath: src + "/same.png")
         try FileManager.default.copyItem(atPath: root + "/Fixtures/photos/good/progressive-640x640.jpg", toPath: src + "/same.jpg")
-        let both = try preflight(["fix", "--rules", formatOnly, "--frame", "keep", "--out", out, src])
+        let both = try preflight(["fix", "--rules", formatOnly, "--format", "jpeg", "--out", out, src])
         #expect(both.status == 0, "\(both.stdout)")
         #expect(Self.files(in: out) == ["same.jpg", "same.png.jpg"], "\(Self.files(in: out))")
+        // Each in its own format, the names do not clash.
+        let own = Self.temporaryFolder("fixown")
+        defer { try? FileManager.default.removeItem(atPath: own) }
+        #expect(try preflight(["fix", "--rules", formatOnly, "--out", own, src]).status == 0)
+        #expect(Self.files(in: own) == ["same.jpg", "same.png"], "\(Self.files(in: own))")
     }
 
     @Test("--out inside the photo folder: earlier outputs are not inputs; --out on the photos themselves is refused")

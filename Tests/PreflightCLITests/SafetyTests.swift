@@ -38,11 +38,11 @@ struct SafetyTests {
         try Self.copy("Fixtures/photos/good/baseline-600x800.jpg", to: p + "/b.jpg")
         let before = try Self.digest(p + "/b.jpg")
         // The defect: b.png's output b.jpg replaced the original b.jpg, which was not an input.
-        let overwrite = try preflight(["fix", "--rules", formatOnly, "--frame", "keep", p + "/b.png", "--out", p, "--overwrite"])
+        let overwrite = try preflight(["fix", "--rules", formatOnly, "--format", "jpeg", p + "/b.png", "--out", p, "--overwrite"])
         #expect(overwrite.status == 2 && overwrite.stderr.contains("would replace the original"), "\(overwrite.stdout)\(overwrite.stderr)")
         #expect(try Self.digest(p + "/b.jpg") == before)
         // Without --overwrite it is kept.
-        let keep = try preflight(["fix", "--rules", formatOnly, "--frame", "keep", p + "/b.png", "--out", p])
+        let keep = try preflight(["fix", "--rules", formatOnly, "--format", "jpeg", p + "/b.png", "--out", p])
         #expect(keep.stdout.contains("KEPT"), "\(keep.stdout)")
         #expect(try Self.digest(p + "/b.jpg") == before)
         // An input reached through a hard link under the output's name in --out: same device and
@@ -51,7 +51,7 @@ struct SafetyTests {
         defer { try? FileManager.default.removeItem(atPath: out) }
         try FileManager.default.linkItem(atPath: p + "/b.png", toPath: out + "/b.jpg")
         let input = try Self.digest(p + "/b.png")
-        let linked = try preflight(["fix", "--rules", formatOnly, "--frame", "keep", p + "/b.png", "--out", out, "--overwrite"])
+        let linked = try preflight(["fix", "--rules", formatOnly, "--format", "jpeg", p + "/b.png", "--out", out, "--overwrite"])
         #expect(linked.status == 2 && linked.stderr.contains("would replace the original"), "\(linked.stderr)")
         #expect(try Self.digest(out + "/b.jpg") == input)
     }

@@ -10,7 +10,10 @@ struct Spawned {
     var signal: Int32?
     var stdout: [UInt8]
     var stderr: [UInt8]
-    /// Peak resident memory of the program, in KiB (from wait4's rusage).
+    /// Peak resident memory of the program, in KiB: what preflight reports of itself (VmHWM),
+    /// else wait4's rusage. (posix_spawn shares the test process's memory until the exec, and
+    /// Linux counts that peak into the child's ru_maxrss: a test that held 300 MB would make every
+    /// program spawned after it look as large.)
     var maxRSSKiB: Int
 
     var out: String { String(decoding: stdout, as: UTF8.self) }
@@ -33,7 +36,9 @@ func spawn(_ argv: [[UInt8]], environment: [String: String] = [:], in directory:
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    var env = ["PATH=/usr/bin:/bin", "LANG=C.UTF-8"]
+    let peakPath = dir + "/spawn-peak-\(UUID())"
+    defer { unlink(peakPath) }
+    var env = ["PATH=/usr/bin:/bin", "LANG=C.UTF-8", "PREFLIGHT_PEAK_RSS_FILE=\(peakPath)"]
     for (k, v) in environment { env.append("\(k)=\(v)") }
     // `sh` changes folder and execs the program: same process, so wait4 measures the program.
     let command = [Array("/bin/sh".utf8), Array("-c".utf8), Array("cd \"$0\" && exec \"$@\"".utf8), Array(directory.utf8)] + argv
@@ -58,7 +63,8 @@ func spawn(_ argv: [[UInt8]], environment: [String: String] = [:], in directory:
     return Spawned(status: exited ? (status >> 8) & 0xFF : -1, signal: exited ? nil : status & 0x7F,
                    stdout: [UInt8](try Data(contentsOf: URL(fileURLWithPath: outPath))),
                    stderr: [UInt8](try Data(contentsOf: URL(fileURLWithPath: errPath))),
-                   maxRSSKiB: Int(usage.ru_maxrss))
+                   maxRSSKiB: (try? String(contentsOfFile: peakPath, encoding: .utf8))
+                       .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? Int(usage.ru_maxrss))
 }
 
 func spawn(_ args: [String], environment: [String: String] = [:], in directory: String = root) throws -> Spawned {

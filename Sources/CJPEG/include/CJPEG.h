@@ -5,7 +5,10 @@
 
 /// Result codes of the whole-image calls below.
 /// PP_JPEG_OVER_MEMORY: the decode would need more working memory than the caller allows.
-enum { PP_JPEG_OK = 0, PP_JPEG_ERROR = 1, PP_JPEG_TOO_LARGE = 2, PP_JPEG_NO_MEMORY = 3, PP_JPEG_OVER_MEMORY = 4 };
+/// PP_JPEG_IMPERFECT: a lossless turn or flip would move partial edge blocks (the size is not a
+/// multiple of the MCU along a flipped axis); decode and re-encode instead.
+enum { PP_JPEG_OK = 0, PP_JPEG_ERROR = 1, PP_JPEG_TOO_LARGE = 2, PP_JPEG_NO_MEMORY = 3, PP_JPEG_OVER_MEMORY = 4,
+       PP_JPEG_IMPERFECT = 5 };
 
 /// Colour spaces, mirroring libjpeg's J_COLOR_SPACE without exposing its header to Swift.
 enum { PP_CS_UNKNOWN = 0, PP_CS_GRAYSCALE = 1, PP_CS_RGB = 2, PP_CS_YCBCR = 3, PP_CS_CMYK = 4, PP_CS_YCCK = 5 };
@@ -33,6 +36,8 @@ typedef struct {
     int adobe_transform;
     int multiple_scans;       ///< progressive or multi-scan: libjpeg keeps every coefficient
     unsigned long long working_bytes;  ///< libjpeg's own memory for a decode (coefficients, rows)
+    unsigned long long coefficient_bytes;  ///< every DCT coefficient of the image (what a transcode holds)
+    int imcu_width, imcu_height;  ///< the MCU size in pixels (lossless turns need whole MCUs on flipped edges)
 } pp_jpeg_info;
 
 /// Reads the headers of a JPEG (up to its first scan) and reports what a decode at
@@ -73,6 +78,35 @@ int pp_jpeg_encode(const unsigned char *pixels, int width, int height, int compo
                    int file_color_space, int quality, int progressive, int optimize_coding,
                    int chroma_420, int write_jfif, int arithmetic,
                    unsigned char **out, size_t *out_size, char message[200]);
+
+/// A JPEG's DCT coefficients held for lossless rewriting (jpegtran's job, done here): turned
+/// upright by an EXIF orientation (2–8; 1 = as stored) without decoding a pixel, requantised to a
+/// coarser quality, written as an optimised baseline JPEG with the caller's marker segments.
+typedef struct pp_jpeg_transcoder pp_jpeg_transcoder;
+
+/// Reads every coefficient of the JPEG (fd or memory). NULL on failure, with `result` saying why:
+/// PP_JPEG_IMPERFECT when `orientation` needs a flip along an edge that is not a whole number of
+/// MCUs, PP_JPEG_OVER_MEMORY when the coefficients would exceed `max_memory` (> 0). `result`
+/// also carries the warnings (damaged, truncated) and the output size (width, height).
+pp_jpeg_transcoder *pp_jpeg_transcoder_open(const pp_jpeg_input *input, int orientation, int max_scans,
+                                            unsigned long long max_memory, pp_jpeg_result *result);
+
+/// Writes the held image as a baseline JPEG with optimised Huffman tables. `table_scale` 0 keeps
+/// the quantisation tables (lossless); otherwise each coefficient is requantised to libjpeg's
+/// standard tables scaled by table_scale / 1000 (libjpeg's quality 90 is 200, 75 is 500) wherever
+/// they are coarser than the file's own (never finer: that adds bytes, not detail).
+/// `sample_step` > 1 writes only every that-many-th row of MCUs (a shorter image, no markers):
+/// its size times the step estimates the whole image's at a fraction of the time.
+/// `markers` holds the segments to write after the frame header, each as a marker code byte
+/// (0xE0–0xEF, 0xFE), a 4-byte little-endian length and the payload.
+/// `crop_width` > 0 writes only that rectangle of the turned image (`jpegtran -crop`): its corner
+/// must lie on the MCU grid (multiples of the MCU size), its size may be anything inside.
+int pp_jpeg_transcoder_write(pp_jpeg_transcoder *transcoder, int table_scale, int crop_x, int crop_y,
+                             int crop_width, int crop_height, int sample_step,
+                             const unsigned char *markers, size_t markers_size,
+                             unsigned char **out, size_t *out_size, char message[200]);
+
+void pp_jpeg_transcoder_close(pp_jpeg_transcoder *transcoder);
 
 void pp_jpeg_free(void *pointer);
 

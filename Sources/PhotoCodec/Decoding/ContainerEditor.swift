@@ -1,6 +1,84 @@
-/// Inserts metadata into encoded files without re-encoding: EXIF into a JPEG (APP1) or a PNG
-/// (eXIf), and arbitrary PNG chunks. Used to build fixtures; the fix pipeline writes none.
+/// Edits encoded files without re-encoding their image data: inserts metadata (to build
+/// fixtures) and removes it (`fix`, when only metadata must change).
 public enum ContainerEditor {
+    /// The JPEG without its metadata segments — EXIF, XMP and other APP1, IPTC (APP13), the
+    /// other APPn, comments — keeping JFIF (APP0), the colour profile (APP2 ICC_PROFILE) and the
+    /// Adobe colour-transform marker (APP14), and every byte of the image data. nil when the
+    /// markers cannot be walked.
+    public static func jpegStrippingMetadata(_ jpeg: [UInt8]) -> [UInt8]? {
+        guard jpeg.count > 4, jpeg[0] == 0xFF, jpeg[1] == 0xD8 else { return nil }
+        var out: [UInt8] = [0xFF, 0xD8]
+        out.reserveCapacity(jpeg.count)
+        var i = 2
+        while i + 4 <= jpeg.count {
+            guard jpeg[i] == 0xFF else { return nil }
+            let marker = jpeg[i + 1]
+            if marker == 0xFF { i += 1; continue }
+            if marker == 0xDA || marker == 0xD9 {
+                out += jpeg[i...]
+                return out
+            }
+            let length = Int(jpeg[i + 2]) << 8 | Int(jpeg[i + 3])
+            guard length >= 2, i + 2 + length <= jpeg.count else { return nil }
+            let segment = JPEGSegment(marker: marker, payload: Array(jpeg[(i + 4)..<(i + 2 + length)]))
+            let metadata = (0xE0...0xEF).contains(marker) || marker == 0xFE
+            if !metadata || segment.isCodecOwned || segment.isICC { out += jpeg[i..<(i + 2 + length)] }
+            i += 2 + length
+        }
+        return nil
+    }
+
+    /// The PNG without its metadata chunks (eXIf, tEXt, zTXt, iTXt, tIME), every other chunk
+    /// copied as it is. nil when the chunks cannot be walked.
+    public static func pngStrippingMetadata(_ png: [UInt8]) -> [UInt8]? {
+        guard png.count > 8, png[0] == 0x89, png[1] == 0x50 else { return nil }
+        var out = Array(png[0..<8])
+        out.reserveCapacity(png.count)
+        var i = 8
+        let dropped: Set<String> = ["eXIf", "tEXt", "zTXt", "iTXt", "tIME"]
+        while i + 12 <= png.count {
+            let length = Int(png[i]) << 24 | Int(png[i + 1]) << 16 | Int(png[i + 2]) << 8 | Int(png[i + 3])
+            let end = i + 12 + length
+            guard length >= 0, end <= png.count else { return nil }
+            let type = String(decoding: png[(i + 4)..<(i + 8)], as: UTF8.self)
+            if !dropped.contains(type) { out += png[i..<end] }
+            i = end
+            if type == "IEND" { return out }
+        }
+        return nil
+    }
+
+    /// An APP1 EXIF payload ("Exif\0\0" + TIFF) with its IFD0 orientation set to 1 (upright),
+    /// everything else unchanged; the payload unchanged when it has no orientation tag.
+    public static func exifSettingOrientationUp(_ payload: [UInt8]) -> [UInt8] {
+        var p = payload
+        let t = 6
+        guard p.count >= t + 8 else { return p }
+        let little = p[t] == 0x49
+        func u16(_ at: Int) -> Int {
+            guard at + 2 <= p.count else { return -1 }
+            return little ? Int(p[at]) | Int(p[at + 1]) << 8 : Int(p[at]) << 8 | Int(p[at + 1])
+        }
+        func u32(_ at: Int) -> Int {
+            guard at + 4 <= p.count else { return -1 }
+            let b = (0..<4).map { Int(p[at + $0]) }
+            return little ? b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24 : b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]
+        }
+        let ifd = u32(t + 4)
+        guard ifd >= 8, t + ifd + 2 <= p.count else { return p }
+        let count = u16(t + ifd)
+        guard count > 0 else { return p }
+        for e in 0..<min(count, 1000) {
+            let at = t + ifd + 2 + 12 * e
+            guard at + 12 <= p.count else { break }
+            if u16(at) == 0x0112 && u16(at + 2) == 3 {
+                if little { p[at + 8] = 1; p[at + 9] = 0 } else { p[at + 8] = 0; p[at + 9] = 1 }
+                break
+            }
+        }
+        return p
+    }
+
     /// A JPEG with an APP1 "Exif" segment holding `tiff` inserted after SOI and any APP0 (JFIF).
     public static func jpeg(_ file: [UInt8], insertingExif tiff: [UInt8]) -> [UInt8] {
         let payload = Array("Exif\0\0".utf8) + tiff

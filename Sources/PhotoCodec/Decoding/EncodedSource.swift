@@ -22,3 +22,31 @@ public enum EncodedSource {
         }
     }
 }
+
+extension EncodedSource {
+    /// Every byte (a file is read now).
+    public func readAll() throws(ByteSourceError) -> [UInt8] {
+        switch self {
+        case .memory(let bytes): bytes
+        case .file(let file): try file.readAll()
+        }
+    }
+
+    /// The bytes at `offset` (fewer at the end).
+    public func bytes(at offset: Int, length: Int) throws(ByteSourceError) -> ArraySlice<UInt8> {
+        switch self {
+        case .memory(let bytes): MemoryByteSource(bytes).bytes(at: offset, length: length)
+        case .file(let file): try file.bytes(at: offset, length: length)
+        }
+    }
+}
+
+/// An `EncodedSource` as a `ByteSource` (for the probe and the segment reader).
+public struct EncodedByteSource: ByteSource {
+    public let source: EncodedSource
+    public init(_ source: EncodedSource) { self.source = source }
+    public var count: Int { source.count }
+    public mutating func bytes(at offset: Int, length: Int) throws(ByteSourceError) -> ArraySlice<UInt8> {
+        try source.bytes(at: offset, length: length)
+    }
+}

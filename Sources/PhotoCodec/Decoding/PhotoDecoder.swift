@@ -119,6 +119,13 @@ public enum PhotoDecoder {
     public static func decode(
         _ bytes: [UInt8], header: PhotoHeader, region rect: PixelRect, scale: Int = 1, maxPixels: Int
     ) throws(CodecError) -> Decoded {
+        try decode(.memory(bytes), header: header, region: rect, scale: scale, maxPixels: maxPixels)
+    }
+
+    /// The same, from a file read in blocks (the photo is never held whole).
+    public static func decode(
+        _ source: EncodedSource, header: PhotoHeader, region rect: PixelRect, scale: Int = 1, maxPixels: Int
+    ) throws(CodecError) -> Decoded {
         guard header.format == .jpeg || header.format == .png,
               let w0 = header.width, let h0 = header.height, let dw0 = header.displayWidth, let dh0 = header.displayHeight else {
             throw CodecError(.unsupported, "\(header.format.displayName) files are not decoded")
@@ -138,13 +145,13 @@ public enum PhotoDecoder {
         let raster: Raster
         let integrity: Integrity
         if header.format == .jpeg {
-            let decoded = try JPEGCodec.decode(bytes, scale: s, region: wide, maxPixels: maxPixels)
+            let decoded = try JPEGCodec.decode(source, scale: s, region: wide, maxPixels: maxPixels)
             raster = decoded.raster
             integrity = Integrity(decoded)
         } else {
             // A PNG shrinks by whole blocks from its corner: a block-aligned rectangle.
             let full = PixelRect(x: wide.x * s, y: wide.y * s, width: wide.width * s, height: wide.height * s)
-            let decoded = try PNGCodec.decode(.memory(bytes), region: full, factor: s, maxPixels: maxPixels)
+            let decoded = try PNGCodec.decode(source, region: full, factor: s, maxPixels: maxPixels)
             raster = decoded.raster
             integrity = decoded.warning.map { .quirk($0) } ?? .intact
         }

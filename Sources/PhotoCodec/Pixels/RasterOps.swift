@@ -83,8 +83,10 @@ extension Raster {
     /// The rectangle (x, y, w, h) of `levelled(degrees:cx:cy:)`, computed without turning the
     /// rest of the image. With `fill`, pixels whose source lies outside the image take it
     /// instead of the nearest edge pixel.
+    /// With `mirror`, they sample the photo reflected at its edges instead: a padded or turned
+    /// frame shows the photo's own edge continued, never a flat wedge of colour.
     public func levelledRegion(degrees: Double, cx: Double, cy: Double, x rx: Int, y ry: Int, width rw: Int, height rh: Int,
-                               fill: [UInt8]? = nil) -> Raster {
+                               fill: [UInt8]? = nil, mirror: Bool = false) -> Raster {
         let a = degrees * Double.pi / 180, cs = cos(a), sn = sin(a)
         let ch = channels, w = width, h = height
         // Source coordinates in 16.16 fixed point, stepped along each output row; bilinear
@@ -108,7 +110,13 @@ extension Raster {
                             for c in 0..<ch { dst[o + c] = fillValues[c] }
                             continue
                         }
-                        let sx = min(maxX, max(0, ux)), sy = min(maxY, max(0, uy))
+                        var sx = ux, sy = uy
+                        if mirror {
+                            sx = Raster.reflect(sx, maxX)
+                            sy = Raster.reflect(sy, maxY)
+                        }
+                        sx = min(maxX, max(0, sx))
+                        sy = min(maxY, max(0, sy))
                         let x0 = sx >> 16, y0 = sy >> 16
                         let fx = (sx >> 8) & 255, fy = (sy >> 8) & 255
                         let dx = x0 < w - 1 ? ch : 0, dy = y0 < h - 1 ? w * ch : 0
@@ -124,6 +132,39 @@ extension Raster {
             initialized = rw * rh * ch
         }
         return Raster(width: rw, height: rh, channels: ch, pixels: out)
+    }
+
+    /// `v` reflected into 0...limit (a mirror at each end; far outside, it bounces again).
+    static func reflect(_ v: Int, _ limit: Int) -> Int {
+        guard limit > 0 else { return 0 }
+        let period = 2 * limit
+        var m = v % period
+        if m < 0 { m += period }
+        return m > limit ? period - m : m
+    }
+
+    /// The rectangle (x, y, w, h), which may reach outside the image: pixels outside repeat the
+    /// photo mirrored at its edges (as `levelledRegion(…, mirror: true)` with no turn).
+    public func mirroredRegion(x: Int, y: Int, width w: Int, height h: Int) -> Raster {
+        precondition(w > 0 && h > 0)
+        let ch = channels
+        let xs = (0..<w).map { Raster.reflect(x + $0, width - 1) }
+        var out = [UInt8](repeating: 0, count: w * h * ch)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for row in 0..<h {
+                    let sy = Raster.reflect(y + row, height - 1)
+                    let base = sy * width
+                    var o = row * w * ch
+                    for sx in xs {
+                        let p = (base + sx) * ch
+                        for c in 0..<ch { dst[o + c] = src[p + c] }
+                        o += ch
+                    }
+                }
+            }
+        }
+        return Raster(width: w, height: h, channels: ch, pixels: out)
     }
 
     /// Where output pixel (x, y) of `levelled(degrees:cx:cy:)` samples the source (unclamped).

@@ -150,6 +150,11 @@ enum JPEGProbe {
         var ids: [UInt8] = []
         if let list = try? cursor.bytes(3 * components) {
             ids = stride(from: 0, to: list.count, by: 3).map { list[$0] }
+            // The MCU: 8 pixels times the largest sampling factor (high nibble h, low nibble v).
+            let factors = stride(from: 1, to: list.count, by: 3).map { list[$0] }
+            if let h = factors.map({ Int($0 >> 4) }).max(), let v = factors.map({ Int($0 & 0x0F) }).max(), h > 0, v > 0 {
+                header.jpegMCU = (8 * h, 8 * v)
+            }
         }
         header.width = width
         header.height = height

@@ -6,49 +6,19 @@ import Darwin
 import FaceFinder
 import PhotoCodec
 
-/// How `preflight fix` renders.
-public struct FixOptions: Sendable {
-    public enum Frame: String, Sendable, CaseIterable {
-        case portrait, landscape, square, keep
-        /// Output size, or nil to keep the crop's own size.
-        public var size: (width: Int, height: Int)? {
-            switch self {
-            case .portrait: (720, 1280)
-            case .landscape: (1280, 720)
-            case .square: (720, 720)
-            case .keep: nil
-            }
-        }
-    }
-    public enum Fit: String, Sendable, CaseIterable { case cover, contain }
-    public enum Format: String, Sendable, CaseIterable { case jpeg, png }
-
-    public var frame = Frame.portrait
-    public var fit = Fit.cover
-    /// The size budget; nil takes the profile's `file_size.max_bytes`.
-    public var maxBytes: Int?
-    public var qualityFloor = 70
-    public var format = Format.jpeg
-    /// The most a crop may be enlarged to reach the frame.
-    public var maxUpscale = 2.0
-    /// Alpha is flattened onto this colour.
-    public var background: (UInt8, UInt8, UInt8) = (255, 255, 255)
-    public init() {}
-}
-
 /// What `fix` did, or would do, with one photo.
 public struct FixResult: Sendable {
     public enum Action: String, Sendable {
-        /// Already passes in the requested form: copied byte for byte.
+        /// Nothing needed changing: copied byte for byte.
         case copy
-        /// Re-rendered; the output passes.
+        /// Rewritten (re-rendered, losslessly rewritten or metadata removed); the output passes.
         case render
         /// No output: the reasons say why.
         case unfixable
     }
     public var path: String
     public var action: Action
-    /// What changes and why, in order (empty for a copy).
+    /// What changes and why, in order, each with the findings it answers (empty for a copy).
     public var steps: [String]
     /// Why no passing output can be made.
     public var reasons: [String]
@@ -59,6 +29,8 @@ public struct FixResult: Sendable {
     public var output: [UInt8]?
     /// Where the output goes (the re-check judges its name too).
     public var outputPath = ""
+    /// The plan the output was made from.
+    public var plan: FixPlan?
 
     public init(path: String, action: Action, steps: [String], reasons: [String], before: FileResult,
                 after: FileResult?, output: [UInt8]?) {
@@ -72,404 +44,431 @@ public struct FixResult: Sendable {
     }
 }
 
-/// The image pipeline: bake orientation and colour, level the eyes, crop shoulders-up around the
-/// face, resize, encode within the size budget, strip metadata, then re-check the result.
+/// Executes fix plans: copies, metadata edits, lossless JPEG rewrites and pixel renders, each
+/// output encoded within the budget and re-checked before it counts.
 public struct Fixer: Sendable {
     public let checker: Checker
-    /// nil when the profile's face rules are off: the crop is then centred on the photo.
-    public let finder: FaceFinder?
     public let options: FixOptions
+    public let limits: FixLimits
 
-    public init(checker: Checker, finder: FaceFinder?, options: FixOptions) {
+    public init(checker: Checker, options: FixOptions) {
         self.checker = checker
-        self.finder = finder
         self.options = options
+        limits = FixLimits(profile: checker.profile, maxBytes: options.maxBytes)
     }
 
-    /// The profile's limits the output must meet.
-    var budget: Int {
-        if let b = options.maxBytes { return b }
-        if case .integer(let n)? = checker.profile.rules["file_size"]?.options.values["max_bytes"] { return n }
-        return 10_000_000
-    }
-    var minimumSide: (Int, Int) {
-        let o = checker.profile.rules["resolution"]?.options.values
-        var w = 512, h = 512
-        if case .integer(let n)? = o?["min_width"] { w = n }
-        if case .integer(let n)? = o?["min_height"] { h = n }
-        return (w, h)
+    public func plan(_ before: FileResult) -> FixPlan { FixPlanner.plan(before, limits: limits, options: options) }
+
+    /// The format a photo with `header` is written in (names the output before any work).
+    public func outputFormat(_ header: PhotoHeader) -> ImageFormat {
+        FixPlanner.outputFormat(header: header, limits: limits, options: options)
     }
 
-    /// What fixing a photo will hold in memory, and the scale its pixels are loaded at.
+    /// What executing a plan will hold in memory, and the scale its pixels are loaded at.
     public struct MemoryPlan: Sendable, Equatable {
-        /// Bytes to reserve: the file read whole, and the larger of its check and its render.
         public var bytes: Int
-        /// 1, or 2, 4, 8 when the full-resolution render would not fit the limit: the pixels are
+        /// 1, or 2, 4, 8 when a full-resolution render would not fit the limit: the pixels are
         /// then decoded already shrunk (JPEG DCT scaling, PNG block means), as libvips'
-        /// shrink-on-load does. Never below what the frame needs: `finish` refuses an enlargement
-        /// beyond --max-upscale.
+        /// shrink-on-load does. Never below what a frame needs (no enlargement past the limit).
         public var scale: Int
     }
 
-    /// The memory plan for fixing the photo in `file` (header `header`) within `limit` bytes, or nil
-    /// when even an eighth-scale render would not fit. Computed from the headers alone, before any
-    /// pixel is decoded, as a bound on what the render can decode:
-    /// - cover: the largest crop of the frame's shape inside the photo, and (with the face rules
-    ///   on) the box around it turned by up to 25°, the most a head is levelled, within the photo;
-    /// - contain: the whole photo, and the largest padded canvas a face could ask for (the crop is
-    ///   the face's height / 0.32 tall).
-    public func memoryPlan(file: FileByteSource, header: PhotoHeader, limit: Int) -> MemoryPlan? {
+    /// The memory plan for executing `plan` on the photo in `file` within `limit` bytes, or nil
+    /// when it cannot fit (not even an eighth-scale render). From headers alone.
+    public func memoryPlan(_ plan: FixPlan, file: FileByteSource, header: PhotoHeader, limit: Int) -> MemoryPlan? {
         let encoded = EncodedSource.file(file)
-        guard header.format.isDecodable, let W = header.displayWidth, let H = header.displayHeight, W > 0, H > 0,
-              let check = try? checker.cost(encoded, header: header) else {
-            // Nothing will be decoded: the check refuses it from its header.
-            return MemoryPlan(bytes: file.count, scale: 1)
+        guard plan.writes, let W = header.displayWidth, let H = header.displayHeight, W > 0, H > 0 else {
+            return MemoryPlan(bytes: 0, scale: 1)
         }
-        let aspect: Double = options.frame.size.map { Double($0.width) / Double($0.height) } ?? Double(W) / Double(H)
-        // The re-check of the output and the encoder's buffers: a few frames' worth.
-        let frame = options.frame.size.map { $0.width * $0.height } ?? W * H
-        for scale in [1, 2, 4, 8] {
-            let w = Double((W + scale - 1) / scale), h = Double((H + scale - 1) / scale)
-            var pixels: Double
-            switch options.fit {
-            case .cover:
-                let cw = min(w, h * aspect), ch = min(h, w / aspect)
-                let turn = finder == nil ? 0 : 25 * Double.pi / 180
-                pixels = min(w, cw * cos(turn) + ch * sin(turn)) * min(h, cw * sin(turn) + ch * cos(turn))
-            case .contain:
-                let tallest = max(w, h) / 0.32
-                pixels = w * h + min(tallest * tallest * aspect, 4e9)
+        // The re-check of the output: no more than the check of the photo itself.
+        let check = (try? checker.cost(encoded, header: header)) ?? 0
+        switch plan.route {
+        case .none: return MemoryPlan(bytes: 0, scale: 1)
+        case .copy, .edit:
+            let bytes = 2 * file.count + check
+            return bytes <= limit ? MemoryPlan(bytes: bytes, scale: 1) : nil
+        case .transcode:
+            guard let coefficients = try? JPEGTranscoder.cost(encoded) else { return MemoryPlan(bytes: check, scale: 1) }
+            // The output grows by doubling: up to twice its size while written. The coefficients
+            // are released before the output is re-checked.
+            let out = plan.fitBudget ? plan.budget : max(plan.budget, file.count)
+            let bytes = max(coefficients + 2 * out, out + check)
+            return bytes <= limit ? MemoryPlan(bytes: bytes, scale: 1) : nil
+        case .render:
+            let crop = plan.crop ?? PixelRect(x: 0, y: 0, width: W, height: H)
+            for scale in [1, 2, 4, 8] {
+                // A frame may not be enlarged past the limit by loading smaller.
+                if let size = plan.outputSize, scale > 1 {
+                    let up = max(Double(size.width * scale) / Double(crop.width), Double(size.height * scale) / Double(crop.height))
+                    if up > options.upscaleLimit + 1e-9 { break }
+                } else if plan.outputSize == nil && scale > 1
+                            && (crop.width / scale < limits.minWidth || crop.height / scale < limits.minHeight) {
+                    // A photo keeps its resolution unless it cannot fit the memory limit, and then
+                    // never below the profile's minimum (the step says so; --memory-limit keeps it).
+                    break
+                }
+                let cw = Double(crop.width) / Double(scale), ch = Double(crop.height) / Double(scale)
+                var source = cw * ch
+                if plan.turn != nil { source *= 1.5 }  // the turned crop's bounding box
+                if plan.pad { source = Double(W * H) / Double(scale * scale) }
+                guard let region = try? PhotoDecoder.regionCost(encoded, header: header, pixels: Int(source.rounded(.up)), scale: scale)
+                else { continue }
+                let outPixels = plan.outputSize.map { $0.width * $0.height } ?? Int(cw * ch)
+                // The cut, the resized copy, the colour-converted copy, libjpeg's coefficient
+                // buffer (optimised Huffman keeps the image) and the encoded bytes.
+                let output = outPixels * 3 * 3 + outPixels * 2 * 2 + 2 * plan.budget
+                let total = max(check, region + output)
+                if total <= limit { return MemoryPlan(bytes: total, scale: scale) }
             }
-            guard let region = try? PhotoDecoder.regionCost(encoded, header: header, pixels: Int(pixels.rounded(.up)), scale: scale)
-            else { continue }
-            let output = min(Int(pixels), frame) * 3 * 4
-            let total = file.count + max(check, region + output)
-            if total <= limit { return MemoryPlan(bytes: total, scale: scale) }
+            return nil
         }
-        return nil
     }
 
-    /// Fixes the photo held in `bytes` (reported as `path`) for an output named `outputPath`
-    /// (its extension is checked against the content); writes nothing. `loadScale` (from
-    /// `memoryPlan`) decodes the pixels shrunk by 2, 4 or 8 when the full-size ones would not fit.
-    public func fix(bytes: [UInt8], path: String, outputPath: String, loadScale: Int = 1) -> FixResult {
-        let before = checker.check(bytes: bytes, path: path)
-        var result = FixResult(path: path, action: .unfixable, steps: [], reasons: [], before: before, after: nil, output: nil)
+    /// Executes `plan` for the photo in `file` (checked as `before`) into an output named
+    /// `outputPath`; writes nothing. `loadScale` (from `memoryPlan`) decodes shrunk.
+    public func execute(_ plan: FixPlan, before: FileResult, source: EncodedSource, outputPath: String,
+                        loadScale: Int = 1) -> FixResult {
+        var result = FixResult(path: before.path, action: .unfixable, steps: plan.steps.map(\.description), reasons: [],
+                               before: before, after: nil, output: nil)
         result.outputPath = outputPath
-        // Errors fix cannot repair need another photo. (An off-centre face without room to crop
-        // around is repairable by padding, with --fit contain.)
-        let hopeless = before.findings.filter {
-            $0.severity == .error && !$0.fixable && !(options.fit == .contain && $0.ruleID == "face_centered")
-        }
-        if !hopeless.isEmpty {
-            result.reasons = hopeless.map { "\($0.ruleID): \($0.message)" }
+        result.plan = plan
+        guard let header = before.header else {
+            result.reasons = ["the file cannot be read as a photo"]
             return result
         }
-        let header = before.header
-        let requestedFormat: ImageFormat = options.format == .jpeg ? .jpeg : .png
-        let needsChange = before.findings.contains { $0.fixable && $0.severity >= .info }
-        let sizeOK = options.frame.size.map { header?.displayWidth == $0.width && header?.displayHeight == $0.height } ?? true
-        if !needsChange && sizeOK && header?.format == requestedFormat && before.verdict != .fail && before.verdict != .fixable
-            && bytes.count <= budget {
+        var output: [UInt8]?
+        switch plan.route {
+        case .none:
+            result.reasons = plan.unfixable
+            return result
+        case .copy:
+            guard let bytes = try? source.readAll() else {
+                result.reasons = ["the file cannot be read"]
+                return result
+            }
             result.action = .copy
-            result.after = before
             result.output = bytes
+            // The output name may differ from the input's (a PNG named .jpg becomes .png).
+            result.after = extensionOf(outputPath) == extensionOf(before.path) ? before : checker.check(bytes: bytes, path: outputPath)
+            return result
+        case .edit:
+            guard let bytes = try? source.readAll() else {
+                result.reasons = ["the file cannot be read"]
+                return result
+            }
+            output = header.format == .png ? ContainerEditor.pngStrippingMetadata(bytes) : ContainerEditor.jpegStrippingMetadata(bytes)
+            if output == nil { result.reasons = ["the file's structure could not be walked to remove its metadata"] }
+        case .transcode:
+            output = transcode(plan, header: header, source: source, result: &result)
+        case .render:
+            output = render(plan, header: header, source: source, scale: max(1, loadScale), size: nil, result: &result)
+        }
+        guard let bytes = output else {
+            if result.reasons.isEmpty { result.reasons = ["no output could be made"] }
             return result
         }
-        render(bytes: bytes, header: header, scale: max(1, loadScale), into: &result)
+        let after = checker.check(bytes: bytes, path: outputPath.isEmpty ? result.path : outputPath)
+        result.after = after
+        let remaining = after.findings.filter { $0.severity == .error }
+        if !remaining.isEmpty {
+            result.reasons = remaining.map { "after fixing, \($0.ruleID) still fails: \($0.message)" }
+            return result
+        }
+        result.action = .render
+        result.output = bytes
         return result
     }
 
-    private func render(bytes: [UInt8], header: PhotoHeader?, scale s: Int, into result: inout FixResult) {
-        guard let header, let fullW = header.displayWidth, let fullH = header.displayHeight, fullW > 0, fullH > 0 else {
-            result.reasons = ["the file cannot be read as a photo"]
-            return
-        }
-        // Everything below is in the pixels of the photo loaded at 1/s.
-        let W0 = (fullW + s - 1) / s, H0 = (fullH + s - 1) / s
-        var steps: [String] = []
-        if s > 1 {
-            steps.append("note: decode at 1/\(s) size (\(W0)×\(H0)): the full \(fullW)×\(fullH) would not fit the memory limit")
-        }
-        // Outputs carry no profile, so pixels in another colour space (Display P3 from phones,
-        // Adobe RGB) are converted to sRGB at the end.
-        var profile: ColorProfile?
-        if header.format == .jpeg, header.hasICC, let icc = ColorProfile.jpegICC(bytes) {
-            if let parsed = ColorProfile.parse(icc) {
-                if !parsed.isSRGB { profile = parsed }
-            } else {
-                steps.append("note: the embedded colour profile is not a matrix/TRC RGB profile; colours are kept as they are")
-            }
-        } else if header.format == .png, header.hasICC {
-            let (icc, hasGamma) = ColorProfile.pngICC(bytes)
-            if let icc, let parsed = ColorProfile.parse(icc) {
-                if !parsed.isSRGB && hasGamma {
-                    // libpng's decoder has already applied the gAMA chunk's curve; applying the
-                    // profile's too would count the gamma twice.
-                    steps.append("note: the PNG has both a colour profile and a gAMA chunk; only the gamma is applied")
-                } else if !parsed.isSRGB {
-                    profile = parsed
-                }
-            } else {
-                steps.append("note: the PNG's colour profile (iCCP) is unreadable or not a matrix/TRC RGB profile; colours are kept as they are")
-            }
-        }
-        if header.orientation != .up { steps.append("rotate the pixels upright (EXIF orientation \(header.orientation.rawValue))") }
-        let conversionStep = steps.count
-        // Pixels are decoded only once the crop is known, and then only those under it. The whole
-        // photo is decoded when padding needs its border colour or a turned head must be found again.
-        var converted = false
-        func upright(_ raster: Raster) -> Raster {
-            guard raster.channels != 3 else { return raster }
-            if !converted {
-                steps.insert(raster.channels == 4 ? "flatten the transparency onto a plain background" : "convert grey to RGB",
-                             at: conversionStep)
-                converted = true
-            }
-            return raster.rgb(over: options.background)
-        }
-        var wholePhoto: Raster?
-        func whole() -> Raster? {
-            if let wholePhoto { return wholePhoto }
-            do {
-                let decoded = try PhotoDecoder.decode(bytes, header: header, region: PixelRect(x: 0, y: 0, width: W0, height: H0),
-                                                      scale: s, maxPixels: checker.maxPixels)
-                wholePhoto = upright(decoded.raster)
-            } catch {
-                result.reasons = ["decode: \(error)"]
-            }
-            return wholePhoto
-        }
-        /// The pixels of `rect` (inside the photo) and where they start, from the whole photo if
-        /// it was decoded, else from a region decode.
-        func pixels(of rect: PixelRect) -> (raster: Raster, x: Int, y: Int)? {
-            if let wholePhoto { return (wholePhoto, 0, 0) }
-            do {
-                let decoded = try PhotoDecoder.decode(bytes, header: header, region: rect, scale: s, maxPixels: checker.maxPixels)
-                return (upright(decoded.raster), rect.x, rect.y)
-            } catch {
-                result.reasons = ["decode: \(error)"]
-                return nil
-            }
-        }
-        let W = Double(W0), H = Double(H0)
-        let aspect: Double = options.frame.size.map { Double($0.width) / Double($0.height) } ?? W / H
+    /// Fixes the photo held in `bytes` (reported as `path`): check, plan, execute. For tests and
+    /// callers with the file in memory; the command streams from the file.
+    public func fix(bytes: [UInt8], path: String, outputPath: String) -> FixResult {
+        let before = checker.check(bytes: bytes, path: path)
+        return execute(plan(before), before: before, source: .memory(bytes), outputPath: outputPath)
+    }
 
-        guard let finder else {
-            // Face rules off: the frame is cut from (or padded around) the photo's centre.
-            var w = W, h = H
-            let contain = options.fit == .contain
-            if (w / h > aspect) != contain { w = h * aspect } else { h = w / aspect }
-            let rect = PixelRect(x: Int(((W - w) / 2).rounded()), y: Int(((H - h) / 2).rounded()),
-                                 width: max(1, Int(w.rounded())), height: max(1, Int(h.rounded())))
-            let inside = rect.x >= 0 && rect.y >= 0 && rect.x + rect.width <= W0 && rect.y + rect.height <= H0
-            let cropped: Raster
-            if inside {
-                guard let p = pixels(of: rect) else { return }
-                cropped = p.raster.region(x: rect.x - p.x, y: rect.y - p.y, width: rect.width, height: rect.height, fill: p.raster.borderMean)
-            } else {
-                guard let all = whole() else { return }
-                cropped = all.region(x: rect.x, y: rect.y, width: rect.width, height: rect.height, fill: all.borderMean)
+    private func extensionOf(_ path: String) -> String {
+        guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return "" }
+        return path[path.index(after: dot)...].lowercased()
+    }
+
+    // MARK: - Lossless JPEG rewriting
+
+    /// Rewrites the JPEG from its coefficients: turned upright losslessly, metadata kept (EXIF
+    /// orientation set to 1) or dropped, requantised to the best quality under the budget;
+    /// downscaled by the least factor only when the quality floor cannot fit.
+    private func transcode(_ plan: FixPlan, header: PhotoHeader, source: EncodedSource, result: inout FixResult) -> [UInt8]? {
+        let transcoder: JPEGTranscoder
+        do {
+            transcoder = try JPEGTranscoder(source, orientation: plan.orient ? header.orientation.rawValue : 1,
+                                            maxMemory: checker.memory.limit == Int.max ? 0 : checker.memory.limit)
+        } catch {
+            result.reasons = ["the JPEG's coefficients cannot be read: \(error)"]
+            return nil
+        }
+        var probing = EncodedByteSource(source)
+        var segments = (JPEGSegment.metadata(of: &probing) ?? []).filter { !$0.isCodecOwned }
+        if plan.stripMetadata { segments = segments.filter(\.isICC) }
+        if plan.orient { segments = segments.map { $0.isExif ? JPEGSegment(marker: $0.marker, payload: ContainerEditor.exifSettingOrientationUp($0.payload)) : $0 } }
+        // The rewrite's size is known exactly before it counts: aim just under the budget.
+        let limit = plan.budget - plan.budget / 200
+        do {
+            if !plan.fitBudget {
+                let lossless = try transcoder.write(tableScale: nil, crop: plan.crop, segments: segments)
+                if lossless.count <= limit { return lossless }
             }
-            finish(cropped, cropNote: "cut the frame from the photo's centre (face rules are off)", profile: profile, steps: steps,
-                   into: &result)
-            return
+            if let fitted = try fitBudget(transcoder, crop: plan.crop, limit: limit, segments: segments, result: &result) { return fitted }
+        } catch {
+            result.reasons = ["the JPEG could not be rewritten: \(error)"]
+            return nil
         }
-        // The face as the check found it (display pixels). A head the check found only in a
-        // turned copy is found again in that copy (at analysis size).
-        var turn: (degrees: Double, cx: Double, cy: Double)?
-        var found = result.before.faces?.faces.first.map { s == 1 ? $0 : $0.scaled(by: 1 / Double(s)) }
-        if found == nil, let angle = result.before.faces?.rotatedFaceAngle {
-            guard let raster = whole() else { return }
-            let k = min(1, 640 / Double(max(raster.width, raster.height)))
-            let small = raster.resampled(width: max(1, Int(Double(raster.width) * k)), height: max(1, Int(Double(raster.height) * k)))
-            let turned = small.levelled(degrees: angle, cx: Double(small.width) / 2, cy: Double(small.height) / 2)
-            found = FaceAnalyzer.analyse(turned, displayWidth: raster.width, displayHeight: raster.height, finder: finder).main
-            if found != nil {
-                turn = (angle, W / 2, H / 2)
-                steps.append("turn the photo \(Int(abs(angle)))° \(angle > 0 ? "anticlockwise" : "clockwise") to level the head")
+        // The quality floor cannot fit: the least downscale that does, rendered from pixels.
+        return render(plan, header: header, source: source, scale: 1, size: nil, shrinkToFit: true, result: &result)
+    }
+
+    /// The best quality (smallest table scale) whose output fits `limit`, searched on every
+    /// eighth MCU row (sizes scale with rows to within about 1 %) and confirmed on the whole
+    /// image; nil when even the quality floor does not fit.
+    private func fitBudget(_ t: JPEGTranscoder, crop: PixelRect?, limit: Int, segments: [JPEGSegment], result: inout FixResult) throws(CodecError) -> [UInt8]? {
+        let floorScale = JPEGTranscoder.tableScale(quality: options.qualityFloor)
+        let metadata = segments.reduce(0) { $0 + $1.payload.count + 4 }
+        let rows = crop?.height ?? t.height
+        let step = rows >= 2048 ? 8 : rows >= 512 ? 4 : 1
+        var cache: [Int: Int] = [:]
+        func estimate(_ scale: Int) throws(CodecError) -> Int {
+            if let e = cache[scale] { return e }
+            let e = try t.write(tableScale: scale, crop: crop, sampleStep: step).count * step + metadata
+            cache[scale] = e
+            return e
+        }
+        // Aim a little under the limit on the sample, then confirm on the whole image.
+        let target = step > 1 ? limit - limit / 100 : limit
+        guard try estimate(floorScale) <= target || step == 1 else {
+            // The sample says the floor cannot fit; the whole image decides.
+            let whole = try t.write(tableScale: floorScale, crop: crop, segments: segments)
+            if whole.count <= limit { return whole }
+            return nil
+        }
+        /// Bisection on the table scale (per mille): the smallest whose estimate fits.
+        func smallest(fitting goal: Double, ratio: Double) throws(CodecError) -> Int {
+            var lo = 1, hi = floorScale
+            if Double(try estimate(lo)) * ratio <= goal { return lo }
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2
+                if Double(try estimate(mid)) * ratio <= goal { hi = mid } else { lo = mid }
             }
+            return hi
         }
-        guard let face = found else {
-            result.reasons = ["no face was found to crop around"]
-            return
+        var scale = try smallest(fitting: Double(target), ratio: 1)
+        var chosen: (scale: Int, bytes: [UInt8])?
+        for _ in 0..<8 {
+            let whole = try t.write(tableScale: scale, crop: crop, segments: segments)
+            if whole.count <= limit {
+                chosen = (scale, whole)
+                break
+            }
+            if scale >= floorScale { return nil }
+            scale = min(floorScale, scale + max(2, scale / 25))
         }
-        var g = FaceAnalysis.geometry(of: face)
-        // Levelling turns the photo about the eye midpoint; the crop is then chosen in the
-        // levelled frame (eyes level, face box the same size about its turned centre), and only
-        // the crop's pixels are computed.
-        if turn == nil, let roll = face.rollDegrees, abs(roll) > 2 {
-            turn = (roll, g.eyeMid.x, g.eyeMid.y)
-            let a = -roll * Double.pi / 180
-            let dx = g.box.centerX - g.eyeMid.x, dy = g.box.centerY - g.eyeMid.y
-            let c = Point(x: g.eyeMid.x + cos(a) * dx - sin(a) * dy, y: g.eyeMid.y + sin(a) * dx + cos(a) * dy)
-            g.box = Box(x: Int((c.x - Double(g.box.width) / 2).rounded()), y: Int((c.y - Double(g.box.height) / 2).rounded()),
-                        width: g.box.width, height: g.box.height)
-            g.chinY = c.y + (g.chinY - g.box.centerY)
-            steps.append("level the eyes (turn \(Int(abs(roll).rounded()))° \(roll > 0 ? "anticlockwise" : "clockwise"))")
-        }
-        // Shoulders-up crop: face box about 32 % of the height, eye line 42 % from the top,
-        // the face centred.
-        var h = Double(g.box.height) / 0.32
-        let eyeFraction = 0.42
-        var crop: (x: Double, y: Double, w: Double, h: Double)
-        var padded = false
-        switch options.fit {
-        case .contain:
-            crop = (g.eyeMid.x - h * aspect / 2, g.eyeMid.y - eyeFraction * h, h * aspect, h)
-            padded = crop.x < 0 || crop.y < 0 || crop.x + crop.w > W || crop.y + crop.h > H
-        case .cover:
-            // The largest crop up to the wanted size that lies inside the photo (and, after
-            // levelling, inside the turned photo's corners, so no edge smear or wedge shows), with
-            // the face centred to 4 % of the width and the eye line between 35 % and 50 %.
-            h = min(h, H, W / aspect)
-            func fits(_ x: Double, _ y: Double, _ w: Double, _ h: Double) -> Bool {
-                guard x >= 0, y >= 0, x + w <= W + 0.01, y + h <= H + 0.01 else { return false }
-                guard let turn else { return true }
-                for (px, py) in [(x, y), (x + w - 1, y), (x, y + h - 1), (x + w - 1, y + h - 1)] {
-                    let (sx, sy) = Raster.sourcePoint(ofLevelled: px, py, degrees: turn.degrees, cx: turn.cx, cy: turn.cy)
-                    if sx < -0.5 || sy < -0.5 || sx > W - 0.5 || sy > H - 0.5 { return false }
+        guard var best = chosen else { return nil }
+        // The whole image calibrates the sample: one more try at the finest scale the calibrated
+        // estimate says fits (sizes fall smoothly with the scale, so it usually does).
+        // If that overshoots, the scale lies between the two: one more try halfway.
+        if step > 1 && best.bytes.count < limit - limit / 100 {
+            let ratio = Double(best.bytes.count) / Double(try estimate(best.scale))
+            let finer = try smallest(fitting: Double(limit) * 0.999, ratio: ratio)
+            if finer < best.scale {
+                let whole = try t.write(tableScale: finer, crop: crop, segments: segments)
+                if whole.count <= limit {
+                    best = (finer, whole)
+                } else if best.scale - finer > 1 {
+                    let middle = (finer + best.scale + 1) / 2
+                    let between = try t.write(tableScale: middle, crop: crop, segments: segments)
+                    if between.count <= limit { best = (middle, between) }
                 }
-                return true
             }
-            var found: (x: Double, y: Double, w: Double, h: Double)?
-            // The crop must also leave what the rules ask for: at most 45 % of the height for
-            // the face box (framing fails a close-up at 55 %), and a side margin of 1.0 inter-eye
-            // distances beyond each eye (face_cut_off fails under 0.9).
-            search: while Double(g.box.height) / h <= 0.45 {
-                let w = h * aspect
-                for f in [0.42, 0.40, 0.44, 0.38, 0.46, 0.36, 0.48, 0.35, 0.5] {
-                    for dx in [0, -0.02, 0.02, -0.04, 0.04] {
-                        let x = g.eyeMid.x - w / 2 + dx * w, y = g.eyeMid.y - f * h
-                        let margin = min(g.eyeMid.x - g.ied / 2 - x, x + w - (g.eyeMid.x + g.ied / 2))
-                        if margin >= 1.0 * g.ied && fits(x, y, w, h) { found = (x, y, w, h); break search }
-                    }
-                }
-                h *= 0.97
-            }
-            guard let found else {
-                result.reasons = ["not enough photo around the face for a shoulders-up \(options.frame.rawValue) crop: "
-                                  + "the face is too close to an edge (use --fit contain to pad instead)"]
-                return
-            }
-            crop = found
         }
-        let cropW = max(1, Int(crop.w.rounded())), cropH = max(1, Int(crop.h.rounded()))
-        let cropX = Int(crop.x.rounded()), cropY = Int(crop.y.rounded())
-        // The source pixels the crop samples: the crop itself, or the bounding box of its
-        // turned corners (bilinear samples reach one pixel further).
-        var source = PixelRect(x: cropX, y: cropY, width: cropW, height: cropH)
+        let size = crop.map { "\($0.width)×\($0.height)" } ?? "\(t.width)×\(t.height)"
+        let text = "requantise to \(qualityName(best.scale)): \(Units.bytes(best.bytes.count)) at full resolution (\(size)) [file_size]"
+        if let i = result.steps.firstIndex(where: { $0.hasPrefix("requantise") }) { result.steps[i] = text } else { result.steps.append(text) }
+        return best.bytes
+    }
+
+    private func qualityName(_ scale: Int) -> String {
+        // libjpeg's quality for a table scale (inverse of tableScale(quality:)), to one decimal.
+        let q = scale <= 100 ? Double(2000 - scale) / 20 : scale <= 1000 ? Double(2000 - scale) / 20 : 50_000 / Double(scale)
+        return "JPEG quality ≈ \(format1(q))"
+    }
+
+    // MARK: - Rendering pixels
+
+    /// Decodes what the plan needs, turns, crops (mirroring the photo's edges where it pads),
+    /// resizes, converts colours to sRGB and encodes within the budget. `shrinkToFit` (from a
+    /// transcode whose quality floor could not fit) keeps the quality at the floor and finds the
+    /// least downscale that fits.
+    private func render(_ plan: FixPlan, header: PhotoHeader, source: EncodedSource, scale s: Int, size: (Int, Int)?,
+                        shrinkToFit: Bool = false, result: inout FixResult) -> [UInt8]? {
+        guard let fullW = header.displayWidth, let fullH = header.displayHeight else { return nil }
+        let W0 = (fullW + s - 1) / s, H0 = (fullH + s - 1) / s
+        if s > 1 {
+            result.steps.insert("note: decode at 1/\(s) size (\(W0)×\(H0)): the full \(fullW)×\(fullH) would not fit the memory limit "
+                                + "(raise --memory-limit to keep it)", at: 0)
+        }
+        let profile = colourProfile(header: header, source: source, result: &result)
+        func upright(_ raster: Raster) -> Raster { raster.channels == 3 ? raster : raster.rgb(over: options.background) }
+        // The plan's rectangle at the load scale.
+        let crop = plan.crop.map { PixelRect(x: $0.x / s, y: $0.y / s, width: max(1, $0.width / s), height: max(1, $0.height / s)) }
+            ?? PixelRect(x: 0, y: 0, width: W0, height: H0)
+        let turn = plan.turn.map { FixPlan.Turn(degrees: $0.degrees, cx: $0.cx / Double(s), cy: $0.cy / Double(s)) }
+        // The source pixels the crop samples: the crop, or the bounding box of its turned corners.
+        var needed = crop
         if let turn {
             var xs: [Double] = [], ys: [Double] = []
-            for (px, py) in [(cropX, cropY), (cropX + cropW - 1, cropY), (cropX, cropY + cropH - 1), (cropX + cropW - 1, cropY + cropH - 1)] {
+            for (px, py) in [(crop.x, crop.y), (crop.x + crop.width - 1, crop.y), (crop.x, crop.y + crop.height - 1),
+                             (crop.x + crop.width - 1, crop.y + crop.height - 1)] {
                 let (sx, sy) = Raster.sourcePoint(ofLevelled: Double(px), Double(py), degrees: turn.degrees, cx: turn.cx, cy: turn.cy)
                 xs.append(sx)
                 ys.append(sy)
             }
             let x0 = Int(xs.min()!.rounded(.down)) - 1, y0 = Int(ys.min()!.rounded(.down)) - 1
-            source = PixelRect(x: x0, y: y0, width: Int(xs.max()!.rounded(.up)) + 2 - x0, height: Int(ys.max()!.rounded(.up)) + 2 - y0)
+            needed = PixelRect(x: x0, y: y0, width: Int(xs.max()!.rounded(.up)) + 2 - x0, height: Int(ys.max()!.rounded(.up)) + 2 - y0)
         }
-        // Padding takes the whole photo's border colour; a crop whose samples stay within the
-        // photo (edge pixels clamp alike in a region) needs only its region.
-        let padding = options.fit == .contain
-            && (source.x < 0 || source.y < 0 || source.x + source.width > W0 || source.y + source.height > H0)
-        let p: (raster: Raster, x: Int, y: Int)
-        if padding {
-            guard let all = whole() else { return }
-            p = (all, 0, 0)
+        let reachesOut = needed.x < 0 || needed.y < 0 || needed.x + needed.width > W0 || needed.y + needed.height > H0
+        let clipped = PixelRect(x: max(0, needed.x), y: max(0, needed.y),
+                                width: min(W0, needed.x + needed.width) - max(0, needed.x),
+                                height: min(H0, needed.y + needed.height) - max(0, needed.y))
+        guard clipped.width > 0, clipped.height > 0 else {
+            result.reasons = ["the crop lies outside the photo"]
+            return nil
+        }
+        let region: Raster
+        do {
+            region = upright(try PhotoDecoder.decode(source, header: header, region: clipped, scale: s, maxPixels: checker.maxPixels).raster)
+        } catch {
+            result.reasons = ["decode: \(error)"]
+            return nil
+        }
+        var out: Raster
+        if let turn {
+            out = region.levelledRegion(degrees: turn.degrees, cx: turn.cx - Double(clipped.x), cy: turn.cy - Double(clipped.y),
+                                        x: crop.x - clipped.x, y: crop.y - clipped.y, width: crop.width, height: crop.height,
+                                        mirror: reachesOut)
+        } else if crop == PixelRect(x: 0, y: 0, width: W0, height: H0) && clipped == crop {
+            out = region
         } else {
-            let clipped = PixelRect(x: max(0, source.x), y: max(0, source.y),
-                                    width: min(W0, source.x + source.width) - max(0, source.x),
-                                    height: min(H0, source.y + source.height) - max(0, source.y))
-            guard clipped.width > 0, clipped.height > 0 else {
-                result.reasons = ["the crop around the face lies outside the photo"]
-                return
-            }
-            guard let region = pixels(of: clipped) else { return }
-            p = region
+            out = region.mirroredRegion(x: crop.x - clipped.x, y: crop.y - clipped.y, width: crop.width, height: crop.height)
         }
-        let fill = options.fit == .contain ? p.raster.borderMean : nil
-        let cropped = turn.map {
-            p.raster.levelledRegion(degrees: $0.degrees, cx: $0.cx - Double(p.x), cy: $0.cy - Double(p.y), x: cropX - p.x, y: cropY - p.y,
-                                    width: cropW, height: cropH, fill: fill)
-        } ?? p.raster.region(x: cropX - p.x, y: cropY - p.y, width: cropW, height: cropH, fill: fill ?? p.raster.borderMean)
-        finish(cropped,
-               cropNote: "crop shoulders-up around the face: \(cropW)×\(cropH) at (\(Int(crop.x.rounded())), \(Int(crop.y.rounded())))"
-                   + (padded ? ", padding beyond the photo's edges with its border colour" : ""),
-               profile: profile, steps: steps, into: &result)
-    }
-
-    /// Resize the cropped pixels to the frame, encode within the budget, re-check.
-    private func finish(_ cropped: Raster, cropNote: String, profile: ColorProfile?, steps: [String], into result: inout FixResult) {
-        var steps = steps
-        let cropW = cropped.width, cropH = cropped.height
-        let target = options.frame.size ?? (cropW, cropH)
-        let upscale = max(Double(target.height) / Double(cropH), Double(target.width) / Double(cropW))
-        if upscale > options.maxUpscale + 1e-9 {
-            result.reasons = ["the crop is only \(cropW)×\(cropH) px; the \(target.width)×\(target.height) frame "
-                              + "would enlarge it \(String(format2(upscale)))× (at most \(String(format2(options.maxUpscale)))×)"]
-            return
-        }
-        steps.append(cropNote)
-        var out = cropped
-        if target.width != cropW || target.height != cropH {
-            steps.append("resize to \(target.width)×\(target.height)")
+        if let target = plan.outputSize ?? size.map({ (width: $0.0, height: $0.1) }), target.width != out.width || target.height != out.height {
             out = out.resampled(width: target.width, height: target.height)
         }
         if let profile {
-            steps.append("convert the colours from \(profile.name) to sRGB")
+            result.steps.append("convert the colours from \(profile.name) to sRGB")
             out = profile.convertToSRGB(out)
         }
-
-        // Encode within the budget (2 % margin): the best quality that fits, then smaller sizes.
-        let limit = budget - budget / 50
-        var encoded: [UInt8]?
-        let (minW, minH) = minimumSide
+        let limit = plan.budget - plan.budget / 50
+        if plan.format == .png {
+            if let png = try? PNGCodec.encode(out, compressionLevel: 9), png.count <= limit { return png }
+            result.reasons = ["the PNG is over \(Units.bytes(plan.budget)); --format jpeg can fit it"]
+            return nil
+        }
+        let (minW, minH) = (limits.minWidth, limits.minHeight)
         var attempt = out
-        while encoded == nil {
-            encoded = encode(attempt, limit: limit, steps: &steps)
-            if encoded != nil { break }
-            let nw = Int(Double(attempt.width) * 0.9), nh = Int(Double(attempt.height) * 0.9)
-            guard options.format == .jpeg, nw >= minW, nh >= minH else {
-                result.reasons = ["no encoding fits \(budget) bytes at quality ≥ \(options.qualityFloor) and ≥ \(minW)×\(minH) px"]
-                return
+        if shrinkToFit {
+            // At the floor quality, the size falls with the pixel count: start from that estimate.
+            guard let atFloor = jpeg(out, quality: options.qualityFloor) else { return nil }
+            if atFloor.count > limit {
+                var f = (Double(limit) / Double(atFloor.count)).squareRoot() * 0.99
+                while true {
+                    let nw = Int(Double(out.width) * f), nh = Int(Double(out.height) * f)
+                    guard nw >= minW, nh >= minH else {
+                        result.reasons = ["no encoding fits \(plan.budget) bytes at quality ≥ \(options.qualityFloor) and ≥ \(minW)×\(minH) px"]
+                        return nil
+                    }
+                    attempt = out.resampled(width: nw, height: nh)
+                    if let e = jpeg(attempt, quality: options.qualityFloor), e.count <= limit {
+                        result.steps.append("quality \(options.qualityFloor) cannot fit \(Units.bytes(plan.budget)) at \(out.width)×\(out.height): "
+                                            + "shrink to \(nw)×\(nh), the least that fits")
+                        return e
+                    }
+                    f *= 0.97
+                }
             }
-            steps.append("shrink to \(nw)×\(nh) to fit the size budget")
+            return atFloor
+        }
+        while true {
+            if let encoded = encodeWithin(attempt, limit: limit, steps: &result.steps) { return encoded }
+            let nw = Int(Double(attempt.width) * 0.9), nh = Int(Double(attempt.height) * 0.9)
+            guard nw >= minW, nh >= minH else {
+                result.reasons = ["no encoding fits \(plan.budget) bytes at quality ≥ \(options.qualityFloor) and ≥ \(minW)×\(minH) px"]
+                return nil
+            }
+            result.steps.append("shrink to \(nw)×\(nh) to fit the size budget")
             attempt = out.resampled(width: nw, height: nh)
         }
-        steps.append("write \(options.format == .jpeg ? "JPEG" : "PNG") without metadata (no EXIF, GPS, XMP or comments)")
-        guard let bytes = encoded else { return }
-        let after = checker.check(bytes: bytes, path: result.outputPath.isEmpty ? result.path : result.outputPath)
-        result.steps = steps
-        result.after = after
-        let remaining = after.findings.filter { $0.severity == .error }
-        if !remaining.isEmpty {
-            result.reasons = remaining.map { "after fixing, \($0.ruleID) still fails: \($0.message)" }
-            return
+    }
+
+    /// The photo's colour profile when it is not sRGB (outputs carry none: pixels are converted).
+    private func colourProfile(header: PhotoHeader, source: EncodedSource, result: inout FixResult) -> ColorProfile? {
+        guard header.hasICC else { return nil }
+        if header.format == .jpeg {
+            var probing = EncodedByteSource(source)
+            let segments = JPEGSegment.metadata(of: &probing)?.filter(\.isICC) ?? []
+            // A JPEG of just its ICC segments is what the profile reader walks.
+            var mini: [UInt8] = [0xFF, 0xD8]
+            for s in segments { mini += [0xFF, s.marker, UInt8((s.payload.count + 2) >> 8), UInt8((s.payload.count + 2) & 0xFF)] + s.payload }
+            mini += [0xFF, 0xD9]
+            guard let icc = ColorProfile.jpegICC(mini) else { return nil }
+            if let parsed = ColorProfile.parse(icc) { return parsed.isSRGB ? nil : parsed }
+            result.steps.append("note: the embedded colour profile is not a matrix/TRC RGB profile; colours are kept as they are")
+            return nil
         }
-        result.action = .render
-        result.output = bytes
+        // PNG: the chunks before the image data.
+        guard let prefix = pngPrefix(source) else { return nil }
+        let (icc, hasGamma) = ColorProfile.pngICC(prefix)
+        guard let icc, let parsed = ColorProfile.parse(icc) else {
+            result.steps.append("note: the PNG's colour profile (iCCP) is unreadable or not a matrix/TRC RGB profile; colours are kept as they are")
+            return nil
+        }
+        if parsed.isSRGB { return nil }
+        if hasGamma {
+            // libpng's decoder has already applied the gAMA chunk's curve; applying the profile's
+            // too would count the gamma twice.
+            result.steps.append("note: the PNG has both a colour profile and a gAMA chunk; only the gamma is applied")
+            return nil
+        }
+        return parsed
+    }
+
+    /// A PNG's bytes up to its first IDAT chunk (its header chunks), at most 16 MB.
+    private func pngPrefix(_ file: EncodedSource) -> [UInt8]? {
+        var source = EncodedByteSource(file)
+        var at = 8
+        while at + 8 <= min(file.count, 16 << 20) {
+            guard let head = try? source.bytes(at: at, length: 8), head.count == 8 else { return nil }
+            let h = Array(head)
+            let length = Int(h[0]) << 24 | Int(h[1]) << 16 | Int(h[2]) << 8 | Int(h[3])
+            if h[4...7].elementsEqual(Array("IDAT".utf8)) { break }
+            at += 12 + length
+        }
+        guard let bytes = try? source.bytes(at: 0, length: min(at, file.count)) else { return nil }
+        return Array(bytes)
+    }
+
+    private func jpeg(_ raster: Raster, quality: Int) -> [UInt8]? {
+        var o = JPEGCodec.EncodeOptions()
+        o.quality = quality
+        return try? JPEGCodec.encode(raster, options: o)
     }
 
     /// JPEG: a binary search on quality between the floor and 95 for the best that fits `limit`.
-    private func encode(_ raster: Raster, limit: Int, steps: inout [String]) -> [UInt8]? {
-        if options.format == .png {
-            guard let png = try? PNGCodec.encode(raster, compressionLevel: 9), png.count <= limit else { return nil }
-            return png
-        }
-        func jpeg(_ q: Int) -> [UInt8]? {
-            var o = JPEGCodec.EncodeOptions()
-            o.quality = q
-            return try? JPEGCodec.encode(raster, options: o)
-        }
-        if let best = jpeg(95), best.count <= limit { return best }
-        guard let floor = jpeg(options.qualityFloor), floor.count <= limit else { return nil }
+    private func encodeWithin(_ raster: Raster, limit: Int, steps: inout [String]) -> [UInt8]? {
+        if let best = jpeg(raster, quality: 95), best.count <= limit { return best }
+        guard let floor = jpeg(raster, quality: options.qualityFloor), floor.count <= limit else { return nil }
         var lo = options.qualityFloor, hi = 95, found = floor
         while hi - lo > 1 {
             let mid = (lo + hi) / 2
-            if let e = jpeg(mid), e.count <= limit { lo = mid; found = e } else { hi = mid }
+            if let e = jpeg(raster, quality: mid), e.count <= limit { lo = mid; found = e } else { hi = mid }
         }
-        steps.append("JPEG quality \(lo) to fit \(budget) bytes")
+        steps.append("JPEG quality \(lo) to fit \(Units.bytes(limit + limit / 49))")
         return found
     }
 }

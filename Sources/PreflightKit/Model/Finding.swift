@@ -19,11 +19,15 @@ public struct Finding: Sendable, Equatable {
     public var measured: String?
     /// The limit it was held to ("≥ 512×512").
     public var limit: String?
-    /// `preflight fix` can repair this without new source material.
+    /// `preflight fix` can repair this without new source material: the fix planner can satisfy
+    /// it with the default options (`Checker` asks it; rules only say whether a remedy exists).
     public var fixable: Bool
+    /// Which of the rule's checks found it, when a rule has several (the format rule's option
+    /// names, framing's "distant"/"close_up", frontal's "roll"/"rotated"): the fix planner's key.
+    public var kind: String?
 
     public init(ruleID: String, severity: Severity, message: String, advice: String? = nil,
-                measured: String? = nil, limit: String? = nil, fixable: Bool = false) {
+                measured: String? = nil, limit: String? = nil, fixable: Bool = false, kind: String? = nil) {
         self.ruleID = ruleID
         self.severity = severity
         self.message = message
@@ -31,6 +35,7 @@ public struct Finding: Sendable, Equatable {
         self.measured = measured
         self.limit = limit
         self.fixable = fixable
+        self.kind = kind
     }
 }
 

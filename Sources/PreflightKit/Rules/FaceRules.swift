@@ -225,14 +225,14 @@ public struct FramingRule: Rule {
             return [finding(.error, "The face is only \(percent(share)) of the image height: a distant or full-body shot.",
                             advice: fixable ? "preflight fix can crop to shoulders-up around the face."
                                 : "Move closer: shoulders-up, the face about a third of the height.",
-                            measured: percent(share), limit: "≥ \(percent(minShare))", fixable: fixable)]
+                            measured: percent(share), limit: "≥ \(percent(minShare))", fixable: fixable, kind: "distant")]
         }
         let room = h - g.eyeMid.y
         if share > maxShare || room < below * g.t {
             return [finding(.error, "A close-up: the face is \(percent(share)) of the height and the frame ends "
                                 + "\(String(format1(room / g.t))) T below the eyes; neck and shoulders do not fit.",
                             advice: "Use a photo taken from further away, showing the shoulders.",
-                            measured: "\(format1(room / g.t)) T below the eyes", limit: "≥ \(format1(below)) T")]
+                            measured: "\(format1(room / g.t)) T below the eyes", limit: "≥ \(format1(below)) T", kind: "close_up")]
         }
         return []
     }
@@ -272,7 +272,7 @@ public struct FrontalRule: Rule {
             if let angle = a.scene.rotatedFaceAngle {
                 return [finding(.error, "The head is tilted by about \(Int(abs(angle)))°: a face is found only when the photo is rotated.",
                                 advice: "preflight fix can rotate the photo level.", measured: "≈ \(Int(abs(angle)))°",
-                                limit: "≤ \(Int(fail))°", fixable: true)]
+                                limit: "≤ \(Int(fail))°", fixable: true, kind: "rotated")]
             }
             if !a.scene.profiles.isEmpty {
                 return [finding(.error, "The head is turned to the side: only a profile was found.",
@@ -284,7 +284,7 @@ public struct FrontalRule: Rule {
             return [finding(abs(roll) > fail ? .error : .warning,
                             "The eyes are not level: the head is tilted \(Int(abs(roll).rounded()))°.",
                             advice: "preflight fix can rotate the photo level.", measured: "\(Int(abs(roll).rounded()))°",
-                            limit: "≤ \(Int(warn))°", fixable: true)]
+                            limit: "≤ \(Int(warn))°", fixable: true, kind: "roll")]
         }
         if let g = a.geometry, g.eyesFound {
             let yaw = (g.eyeMid.x - g.box.centerX) / g.ied

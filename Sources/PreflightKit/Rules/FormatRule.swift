@@ -39,7 +39,7 @@ public struct FormatRule: Rule {
                 return [finding(.error, "This is a \(h.format.displayName) file; the profile accepts \(acceptedNames) only.",
                                 advice: "preflight fix converts it to \(accepted.first?.displayName ?? "JPEG").",
                                 measured: h.format.rawValue, limit: accepted.map(\.rawValue).joined(separator: "|"),
-                                fixable: !accepted.filter(\.isDecodable).isEmpty)]
+                                fixable: !accepted.filter(\.isDecodable).isEmpty, kind: "accepted")]
             }
             let claimed = ImageFormat.claimed(byExtension: ext)
             let what = claimed != nil && claimed != h.format
@@ -52,7 +52,7 @@ public struct FormatRule: Rule {
         var findings: [Finding] = []
         func add(_ option: String, _ message: String, advice: String, measured: String? = nil, fixable: Bool = true) {
             guard let severity = options.severity(option).ceiling else { return }
-            findings.append(finding(severity, message, advice: advice, measured: measured, fixable: fixable))
+            findings.append(finding(severity, message, advice: advice, measured: measured, fixable: fixable, kind: option))
         }
         if let claimed = ImageFormat.claimed(byExtension: ext), claimed != h.format,
             !(claimed.isDecodable && h.format.isDecodable && claimed == h.format)
@@ -86,7 +86,8 @@ public struct FormatRule: Rule {
             if case .decoded(let d) = facts.pixels { alphaUsed = d.alphaUsed }
             if alphaUsed == false {
                 findings.append(finding(.info, "This PNG has an alpha channel, but every pixel is opaque.",
-                                        advice: "Nothing to do; preflight fix drops the unused channel.", fixable: true))
+                                        advice: "Nothing to do; preflight fix drops the unused channel.", fixable: true,
+                                        kind: "unused_alpha"))
             } else {
                 add("alpha", alphaUsed == true
                         ? "This PNG has transparent pixels; services show transparency as black or white."

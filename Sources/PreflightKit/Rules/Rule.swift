@@ -17,9 +17,9 @@ extension Rule {
 
     /// A finding of this rule.
     func finding(_ severity: Severity, _ message: String, advice: String? = nil, measured: String? = nil,
-                 limit: String? = nil, fixable: Bool = false) -> Finding {
+                 limit: String? = nil, fixable: Bool = false, kind: String? = nil) -> Finding {
         Finding(ruleID: Self.description.id, severity: severity, message: message, advice: advice,
-                measured: measured, limit: limit, fixable: fixable)
+                measured: measured, limit: limit, fixable: fixable, kind: kind)
     }
 }
 

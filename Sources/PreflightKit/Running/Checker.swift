@@ -42,6 +42,8 @@ public struct Checker: Sendable {
     /// Memory shared with the other workers: each check reserves what its decode and analysis
     /// will hold before it allocates (`check(path:)`; `check(bytes:)` leaves that to its caller).
     public let memory: MemoryBudget
+    /// The profile's limits as the fix planner reads them.
+    let fixLimits: FixLimits
 
     public init(profile: Profile, headerOnly: Bool = false, faceFinder: FaceFinder? = nil, debugFolder: OutputFolder? = nil,
                 memory: MemoryBudget = .unlimited) {
@@ -50,6 +52,7 @@ public struct Checker: Sendable {
         self.memory = memory
         self.headerOnly = headerOnly
         self.faceFinder = faceFinder
+        fixLimits = FixLimits(profile: profile)
         rules = profile.activeRules().compactMap { entry in
             guard let ceiling = entry.severity.ceiling else { return nil }
             return (entry.rule, ceiling)
@@ -73,6 +76,27 @@ public struct Checker: Sendable {
     /// finding. The file is never read whole: the header is probed from its first bytes and the
     /// decoder reads the rest itself, in blocks.
     public func check(path: FilePath, displayPath: String) -> FileResult {
+        markFixable(unplanned(path: path, displayPath: displayPath))
+    }
+
+    /// Marks each finding fixable exactly when the fix planner, with the default options,
+    /// answers it and can write an output: `check` and `fix` agree by construction.
+    func markFixable(_ result: FileResult) -> FileResult {
+        guard result.findings.contains(where: { $0.severity >= .warning }) else { return result }
+        let plan = FixPlanner.plan(result, limits: fixLimits, options: FixOptions())
+        var r = result
+        for i in r.findings.indices where r.findings[i].severity >= .warning {
+            r.findings[i].fixable = plan.writes && plan.answered.contains(i)
+            // Advice that promises a fix the planner cannot make would mislead: say why instead.
+            if !r.findings[i].fixable, r.findings[i].advice?.hasPrefix("preflight fix") == true, let why = plan.unfixable.first {
+                r.findings[i].advice = "preflight fix cannot repair this photo (\(why))."
+            }
+        }
+        r.verdict = Verdict(findings: r.findings)
+        return r
+    }
+
+    private func unplanned(path: FilePath, displayPath: String) -> FileResult {
         let source: FileByteSource
         let header: PhotoHeader
         do {
@@ -195,6 +219,6 @@ public struct Checker: Sendable {
             facts.pixels = decode(bytes, header: header)
             facts.faces = analyseFaces(facts).0
         }
-        return FileResult(path: path, header: header, findings: evaluate(facts), faces: facts.faces?.scene)
+        return markFixable(FileResult(path: path, header: header, findings: evaluate(facts), faces: facts.faces?.scene))
     }
 }
