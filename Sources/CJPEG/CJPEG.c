@@ -558,16 +558,11 @@ static JBLOCKARRAY pp_transcode_access(j_common_ptr cinfo, jvirt_barray_ptr ptr,
     JDIMENSION GW = t->grid_w[ci], GH = t->grid_h[ci], OX = t->crop_bx[ci], OY = t->crop_by[ci];
     int identity = t->identity[ci];
     int from[DCTSIZE2], sign[DCTSIZE2], straight = 1;
-    double ratio[DCTSIZE2], round_at[DCTSIZE2];
+    double ratio[DCTSIZE2];
     for (int k = 0; k < DCTSIZE2; k++) {
         from[k] = t->map[ci][k].from;
         sign[k] = t->map[ci][k].negate ? -1 : 1;
         ratio[k] = t->map[ci][k].divisor > 1 ? t->map[ci][k].ratio : 1.0;
-        /* Requantised AC coefficients round up from 2/3 rather than 1/2 (a dead zone, as H.264's
-           reference encoder quantises intra blocks): a coefficient that would barely reach ±1
-           costs more bits than it adds detail. At the same size, the budget then allows a finer
-           table: SSIM +0.003 on the oversized benchmark photos. DC and kept tables round exactly. */
-        round_at[k] = (k == 0 || t->map[ci][k].divisor <= 1) ? 0.5 : 1.0 / 3.0;
         if (from[k] != k) straight = 0;
     }
     for (JDIMENSION r = 0; r < num_rows; r++) {
@@ -597,14 +592,14 @@ static JBLOCKARRAY pp_transcode_access(j_common_ptr cinfo, jvirt_barray_ptr ptr,
                 for (int k = 0; k < DCTSIZE2; k++) {
                     int c = in[k] * sign[k];
                     int a = c < 0 ? -c : c;
-                    int q = (int)(a * ratio[k] + round_at[k]);
+                    int q = (int)(a * ratio[k] + 0.5);
                     o[k] = (JCOEF)(c < 0 ? -q : q);
                 }
             } else {
                 for (int k = 0; k < DCTSIZE2; k++) {
                     int c = in[from[k]] * sign[k];
                     int a = c < 0 ? -c : c;
-                    int q = (int)(a * ratio[k] + round_at[k]);
+                    int q = (int)(a * ratio[k] + 0.5);
                     o[k] = (JCOEF)(c < 0 ? -q : q);
                 }
             }
