@@ -531,9 +531,9 @@ struct pp_jpeg_transcoder {
     UINT16 q_out[MAX_COMPONENTS][DCTSIZE2], q_in[MAX_COMPONENTS][DCTSIZE2];
     pp_coefficient_map map[MAX_COMPONENTS][DCTSIZE2];
     /* A sample write takes every `row_step`-th iMCU row of the output (1: all of them), each
-       `out_rows_per_imcu[ci]` block rows tall, and the full output's height in block rows. */
+       `out_rows_per_imcu[ci]` block rows tall. */
     int row_step;
-    JDIMENSION out_rows_per_imcu[MAX_COMPONENTS], full_h[MAX_COMPONENTS];
+    JDIMENSION out_rows_per_imcu[MAX_COMPONENTS];
     /* The turned image's grid in blocks, and where the written (cropped) part starts in it. */
     JDIMENSION grid_w[MAX_COMPONENTS], grid_h[MAX_COMPONENTS], crop_bx[MAX_COMPONENTS], crop_by[MAX_COMPONENTS];
     int identity[MAX_COMPONENTS];
@@ -830,7 +830,6 @@ int pp_jpeg_transcoder_write(pp_jpeg_transcoder *t, int table_scale, int crop_x,
             dst.image_height = taken * imcu;
             for (int ci = 0; ci < dst.num_components; ci++) {
                 t->out_rows_per_imcu[ci] = (JDIMENSION)dst.comp_info[ci].v_samp_factor;
-                t->full_h[ci] = t->out_h[ci];
                 t->out_h[ci] = taken * t->out_rows_per_imcu[ci];
             }
             markers_size = 0;

@@ -295,7 +295,7 @@ public struct Fixer: Sendable {
 
     private func qualityName(_ scale: Int) -> String {
         // libjpeg's quality for a table scale (inverse of tableScale(quality:)), to one decimal.
-        let q = scale <= 100 ? Double(2000 - scale) / 20 : scale <= 1000 ? Double(2000 - scale) / 20 : 50_000 / Double(scale)
+        let q = scale <= 1000 ? Double(2000 - scale) / 20 : 50_000 / Double(scale)
         return "JPEG quality ≈ \(format1(q))"
     }
 
