@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 n=${1:-100}
 need=()
 command -v vipsthumbnail >/dev/null || need+=(libvips-tools)
-command -v convert >/dev/null || need+=(imagemagick)
+command -v identify >/dev/null || need+=(imagemagick)  # identify: a stand-in convert may exist alone
 command -v jpegoptim >/dev/null || need+=(jpegoptim)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

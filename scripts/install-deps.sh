@@ -15,3 +15,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 fi
 command -v swift >/dev/null || { echo "swift is not on PATH: install a Swift 6 toolchain (https://www.swift.org/install/linux/)" >&2; exit 1; }
+# The face model (YuNet), pinned and checksummed, into the folder preflight looks in.
+"$(dirname "$0")/fetch-models.sh"

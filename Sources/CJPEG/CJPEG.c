@@ -701,7 +701,7 @@ pp_jpeg_transcoder *pp_jpeg_transcoder_open(const pp_jpeg_input *input, int orie
     return t;
 }
 
-int pp_jpeg_transcoder_write(pp_jpeg_transcoder *t, int table_scale, int crop_x, int crop_y, int crop_width,
+int pp_jpeg_transcoder_write(pp_jpeg_transcoder *t, const unsigned short *tables, int crop_x, int crop_y, int crop_width,
                              int crop_height, int sample_step, const unsigned char *markers,
                              size_t markers_size, unsigned char **out, size_t *out_size, char message[200]) {
     struct jpeg_compress_struct dst;
@@ -733,24 +733,9 @@ int pp_jpeg_transcoder_write(pp_jpeg_transcoder *t, int table_scale, int crop_x,
             dst.comp_info[ci].v_samp_factor = h;
         }
     }
-    /* libjpeg's standard tables (slot 0 luminance, 1 chrominance) scaled by table_scale / 1000,
-       rounded and kept within 1…255 as jpeg_add_quant_table does with force_baseline. */
-    UINT16 standard[2][DCTSIZE2];
-    if (table_scale > 0) {
-        JQUANT_TBL *saved[2] = {dst.quant_tbl_ptrs[0], dst.quant_tbl_ptrs[1]};
-        dst.quant_tbl_ptrs[0] = dst.quant_tbl_ptrs[1] = NULL;
-        jpeg_set_linear_quality(&dst, 100, TRUE);
-        for (int i = 0; i < 2; i++) {
-            for (int k = 0; k < DCTSIZE2; k++) {
-                long v = ((long)dst.quant_tbl_ptrs[i]->quantval[k] * table_scale + 500) / 1000;
-                standard[i][k] = (UINT16)(v < 1 ? 1 : v > 255 ? 255 : v);
-            }
-        }
-        dst.quant_tbl_ptrs[0] = saved[0];
-        dst.quant_tbl_ptrs[1] = saved[1];
-    }
     /* Each component's output table: its stored table (transposed with the blocks), raised to
-       the standard table where that is coarser. Components sharing a slot share a stored table. */
+       the given table (slot 0 luminance, else chrominance) where that is coarser. Components
+       sharing a slot share a stored table. */
     for (int ci = 0; ci < dst.num_components; ci++) {
         const JQUANT_TBL *stored = t->src.comp_info[ci].quant_table;
         if (!stored) ERREXIT(&dst, JERR_NO_QUANT_TABLE);
@@ -759,8 +744,9 @@ int pp_jpeg_transcoder_write(pp_jpeg_transcoder *t, int table_scale, int crop_x,
             for (int u = 0; u < DCTSIZE; u++) {
                 UINT16 q = tr.transpose ? stored->quantval[PP_AT(u, v)] : stored->quantval[PP_AT(v, u)];
                 t->q_in[ci][PP_AT(v, u)] = q;
-                if (table_scale > 0) {
-                    UINT16 s = standard[slot == 0 ? 0 : 1][PP_AT(v, u)];
+                if (tables) {
+                    UINT16 s = tables[(slot == 0 ? 0 : DCTSIZE2) + PP_AT(v, u)];
+                    if (s > 255) s = 255;
                     if (s > q) q = s;
                 }
                 t->q_out[ci][PP_AT(v, u)] = q;

@@ -1,4 +1,5 @@
 import FaceFinder
+import FaceNet
 import PhotoCodec
 import PreflightKit
 
@@ -29,15 +30,30 @@ public func collectInputs(_ paths: [FilePath]) throws(UsageError) -> InputCollec
     return collected
 }
 
-/// The face finder, when the profile's rules need faces: cascades parsed once, shared by every
-/// worker. Missing data is a setup error (exit 2), never a silent skip of the face rules.
-public func faceFinder(for profile: Profile, headerOnly: Bool = false, cascades: String?,
-                       hint: String = "") throws(UsageError) -> FaceFinder? {
+/// The face finder, when the profile's rules need faces: the YuNet model and the cascades read
+/// once, shared by every worker. `detector` "yunet" (the default) or "cascade" (the cascades
+/// alone, as before the network). Missing data is a setup error (exit 2) naming the command that
+/// fetches it, never a silent skip of the face rules.
+public func faceFinder(for profile: Profile, headerOnly: Bool = false, cascades: String?, models: String? = nil,
+                       detector: String? = nil, hint: String = "") throws(UsageError) -> FaceFinder? {
     guard Checker(profile: profile, headerOnly: headerOnly).needsFaces else { return nil }
+    let useNetwork: Bool
+    switch detector ?? "yunet" {
+    case "yunet": useNetwork = true
+    case "cascade": useNetwork = false
+    default: throw UsageError("--detector takes yunet or cascade, not \"\(printable(detector ?? ""))\"")
+    }
+    let set: CascadeSet
     do {
-        return FaceFinder(cascades: try CascadeSet.load(explicitDirectory: cascades))
+        set = try CascadeSet.load(explicitDirectory: cascades)
     } catch {
         throw UsageError("\(error.message)\n  (looked in: \(error.path))" + (hint.isEmpty ? "" : "\n  " + hint))
+    }
+    guard useNetwork else { return FaceFinder(cascades: set) }
+    do {
+        return FaceFinder(cascades: set, network: try ModelStore.loadYuNet(explicit: models))
+    } catch {
+        throw UsageError(error.message + (hint.isEmpty ? "" : "\n  " + hint))
     }
 }
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import FaceNet
 
 /// The cascades face analysis uses, loaded once per run and shared by every worker.
 public struct CascadeSet: Sendable {
@@ -64,20 +65,39 @@ extension Cascade {
 public struct Point: Sendable, Equatable {
     public var x: Double, y: Double
     public init(x: Double, y: Double) { self.x = x; self.y = y }
+    public func distance(to o: Point) -> Double { ((x - o.x) * (x - o.x) + (y - o.y) * (y - o.y)).squareRoot() }
 }
 
-/// One face as found: its box, the raw-hit support, and its eyes when they were found.
+/// One face as found: its box, the raw-hit support, and its eyes when they were found; from the
+/// network, also the nose tip, the mouth corners and the detector's score.
 public struct Face: Sendable, Equatable {
     public var box: Box
     public var neighbors: Int
     /// The eye on the image's left side (the person's right eye) and on the image's right side.
     public var leftEye: Point?
     public var rightEye: Point?
-    public init(box: Box, neighbors: Int, leftEye: Point? = nil, rightEye: Point? = nil) {
+    /// The nose tip and the mouth corners on the image's left and right (network only).
+    public var nose: Point?
+    public var mouthLeft: Point?
+    public var mouthRight: Point?
+    /// The network's score, 0–1 (nil for a cascade face).
+    public var score: Double?
+    public init(box: Box, neighbors: Int, leftEye: Point? = nil, rightEye: Point? = nil, nose: Point? = nil,
+                mouthLeft: Point? = nil, mouthRight: Point? = nil, score: Double? = nil) {
         self.box = box
         self.neighbors = neighbors
         self.leftEye = leftEye
         self.rightEye = rightEye
+        self.nose = nose
+        self.mouthLeft = mouthLeft
+        self.mouthRight = mouthRight
+        self.score = score
+    }
+
+    /// Midway between the eyes, when both were found.
+    public var eyeMidpoint: Point? {
+        guard let l = leftEye, let r = rightEye else { return nil }
+        return Point(x: (l.x + r.x) / 2, y: (l.y + r.y) / 2)
     }
 
     /// Both eyes found where eyes belong.
@@ -95,8 +115,9 @@ public struct Face: Sendable, Equatable {
 
     /// The same face with coordinates multiplied by `s` (analysis → original pixels).
     public func scaled(by s: Double) -> Face {
-        Face(box: box.scaled(by: s), neighbors: neighbors,
-             leftEye: leftEye.map { Point(x: $0.x * s, y: $0.y * s) }, rightEye: rightEye.map { Point(x: $0.x * s, y: $0.y * s) })
+        func p(_ q: Point?) -> Point? { q.map { Point(x: $0.x * s, y: $0.y * s) } }
+        return Face(box: box.scaled(by: s), neighbors: neighbors, leftEye: p(leftEye), rightEye: p(rightEye), nose: p(nose),
+                    mouthLeft: p(mouthLeft), mouthRight: p(mouthRight), score: score)
     }
 }
 
@@ -131,7 +152,12 @@ public struct FaceScene: Sendable {
 
 public struct FaceFinder: Sendable {
     public let cascades: CascadeSet
-    public init(cascades: CascadeSet) { self.cascades = cascades }
+    /// The CNN detector (YuNet); nil searches with the cascades alone (`--detector cascade`).
+    public let network: YuNet?
+    public init(cascades: CascadeSet, network: YuNet? = nil) {
+        self.cascades = cascades
+        self.network = network
+    }
 
     /// Candidates with this much support count as faces even when their eyes are not found
     /// (closed eyes, glasses glare, a dark face); fewer need both eyes.

@@ -133,6 +133,17 @@ extension Raster {
         return Raster(width: width, height: height, channels: channels, pixels: cur.map { UInt8(Swift.max(0, Swift.min(255, $0.rounded()))) })
     }
 
+    /// `other` painted over this raster with its corner at (x, y) (clipped to this raster).
+    func pasting(_ other: Raster, x: Int, y: Int) -> Raster {
+        var out = pixels
+        for oy in 0..<other.height where y + oy >= 0 && y + oy < height {
+            for ox in 0..<other.width where x + ox >= 0 && x + ox < width {
+                for c in 0..<channels { out[((y + oy) * width + x + ox) * channels + c] = other.pixels[(oy * other.width + ox) * channels + c] }
+            }
+        }
+        return Raster(width: width, height: height, channels: channels, pixels: out)
+    }
+
     func besides(_ other: Raster) -> Raster {
         var out: [UInt8] = []
         for y in 0..<height {

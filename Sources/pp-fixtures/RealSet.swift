@@ -54,8 +54,17 @@ enum RealSet {
             speech.besides(bidenHead.resized(width: 740 * 1200 / 1030, height: 1200)))
         add("speech-small", "fail", "face_size", "the lectern photo at 55 %: face about 184 px (also under 512 px wide)",
             speech.resized(width: 344, height: 660))
+        let flags = portrait.crop(x: 0, y: 0, width: 330, height: 660)
         add("flags-no-face", "fail", "face_count", "flag and curtain beside the portrait, no person",
-            portrait.crop(x: 0, y: 0, width: 330, height: 660).resized(width: 600, height: 1200))
+            flags.resized(width: 600, height: 1200))
+        // The cases issue 13 names, made from these photos: a second, smaller person (about half
+        // the main face's area), a face that fills the frame, an 80 px face in a wide shot.
+        add("two-people-unequal", "fail", "face_count", "the lectern photo beside Biden's headshot at 61 %: second face half the area",
+            speech.besides(flags.resized(width: 560, height: 1200).pasting(bidenHead.resized(width: 451, height: 628), x: 55, y: 572)))
+        add("close-up-tight", "fail", "framing", "the face wider than the frame (a 240 px crop of a 276 px face, enlarged)",
+            speech.crop(x: 215, y: 290, width: 240, height: 280).resized(width: 640, height: 747))
+        add("wide-small-face", "fail", "face_size", "the lectern photo at 24 % in a wide 1600×900 shot: face about 70 px",
+            flags.resized(width: 1600, height: 900).pasting(speech.resized(width: 150, height: 288), x: 725, y: 420))
         return out
     }
 }

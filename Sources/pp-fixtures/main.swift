@@ -6,6 +6,7 @@ import Darwin
 import PhotoCodec
 import PreflightKit
 import FaceFinder
+import FaceNet
 
 /// pp-fixtures: writes the fixture photos (`pp-fixtures fixtures DIR`) or the benchmark corpus
 /// (`pp-fixtures corpus DIR [--jpegs N] [--pngs N]`). Deterministic: the same bytes every run
@@ -15,6 +16,7 @@ func usage() -> Never {
         usage: pp-fixtures fixtures DIR | corpus DIR [--jpegs N] [--pngs N] | headshots DIR [--count N]
                | evalset ASTRONAUT.png DIR | hostile FIXTURES/photos DIR | fuzz-seeds DIR
                | realset FETCHED_DIR DIR | detect CASCADE.xml IMAGE [--neighbors N]
+               | yunet MODEL.onnx IMAGE [--long-side N] [--dump OUT.png] [--threshold-percent P] [--repeat N]
 
         """
     _ = text.withCString { write(2, $0, strlen($0)) }
@@ -241,6 +243,8 @@ func detect(cascadePath: String, imagePath: String, neighbors: Int) {
 
 switch command {
 case "detect": detect(cascadePath: dir, imagePath: rest.first ?? "", neighbors: option("--neighbors", 3))
+case "yunet": runYuNet(modelPath: dir, imagePath: rest.first ?? "", longSide: option("--long-side", 640), dump: stringOption("--dump"),
+                       threshold: Float(option("--threshold-percent", 50)) / 100, repeats: option("--repeat", 1))
 case "evalset": makeEvalSet(source: dir, dir: rest.first ?? "Fixtures/eval")
 case "realset": makeRealSet(sourceDir: dir, dir: rest.first ?? "Fixtures/fetched/real")
 case "fixtures": makeFixtures(dir)

@@ -22,7 +22,7 @@ enum UploadCommand {
     static func run(_ args: [FilePath]) async throws(UsageError) -> ExitCode {
         let a = try Arguments(
             args, valueOptions: ["--profile", "--rules", "--manifest", "--avatar-name", "--endpoint", "--api-endpoint", "--jobs",
-                                 "--format", "--api-key-env", "--cascades", "--timeout", "--retries", "--avatar-timeout",
+                                 "--format", "--api-key-env", "--cascades", "--models", "--detector", "--timeout", "--retries", "--avatar-timeout",
                                  "--memory-limit"],
             flagOptions: ["--create-avatar", "--dry-run", "--help", "-h"])
         if a.flag("--help") || a.flag("-h") {
@@ -58,7 +58,7 @@ enum UploadCommand {
         let manifestPath = a.path("--manifest") ?? commonRoot(a.positionalPaths).appending("preflight-uploads.json")
 
         // 1. Check every photo with the profile.
-        let finder = try faceFinder(for: profile, cascades: a.value("--cascades"))
+        let finder = try faceFinder(for: profile, cascades: a.value("--cascades"), models: a.value("--models"), detector: a.value("--detector"))
         let checker = Checker(profile: profile, faceFinder: finder, memory: memory)
         // Photos that pass are hashed in the same parallel pass, reading the file in chunks (no
         // photo is held whole in memory until it is sent).

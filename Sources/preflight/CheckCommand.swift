@@ -7,7 +7,7 @@ import PreflightKit
 enum CheckCommand {
     static func run(_ args: [FilePath]) async throws -> ExitCode {
         let a = try Arguments(
-            args, valueOptions: ["--profile", "--rules", "--format", "--output", "--jobs", "--cascades", "--debug-dir", "--memory-limit"],
+            args, valueOptions: ["--profile", "--rules", "--format", "--output", "--jobs", "--cascades", "--models", "--detector", "--debug-dir", "--memory-limit"],
             flagOptions: ["--strict", "--quiet", "--header-only", "--no-progress", "--help", "-h"])
         if a.flag("--help") || a.flag("-h") {
             Terminal.out(checkHelp)
@@ -30,7 +30,7 @@ enum CheckCommand {
 
         // Face rules need the cascade files: parsed once here, shared by every worker. Missing
         // data is a setup error (exit 2), never a silent skip of the face rules.
-        let finder = try faceFinder(for: profile, headerOnly: headerOnly, cascades: a.value("--cascades"),
+        let finder = try faceFinder(for: profile, headerOnly: headerOnly, cascades: a.value("--cascades"), models: a.value("--models"), detector: a.value("--detector"),
                                     hint: "Or turn the face rules off in a rules file, or use --header-only.")
         let inputs = collected.inputs
         let protected = ProtectedFiles(inputs: inputs.map(\.path))

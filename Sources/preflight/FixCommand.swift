@@ -13,7 +13,7 @@ enum FixCommand {
     static func run(_ args: [FilePath]) async throws -> ExitCode {
         let a = try Arguments(
             args, valueOptions: ["--out", "--profile", "--rules", "--frame", "--fit", "--max-bytes", "--quality-floor",
-                                 "--format", "--jobs", "--report", "--cascades", "--max-upscale", "--background", "--memory-limit"],
+                                 "--format", "--jobs", "--report", "--cascades", "--models", "--detector", "--max-upscale", "--background", "--memory-limit"],
             flagOptions: ["--dry-run", "--overwrite", "--help", "-h"])
         if a.flag("--help") || a.flag("-h") {
             Terminal.out(fixHelp)
@@ -22,7 +22,7 @@ enum FixCommand {
         guard let outDir = a.path("--out")?.withoutTrailingSlash else { throw UsageError("fix needs --out DIR: originals are never changed") }
         guard !a.positionalPaths.isEmpty else { throw UsageError("fix needs at least one file or folder (see preflight help fix)") }
         let configuration = try loadConfiguration(a.path("--rules"))
-        let profile = try selectProfile(configuration, a.value("--profile"))
+        var profile = try selectProfile(configuration, a.value("--profile"))
         var options = FixOptions()
         if let frame = a.value("--frame"), frame != "keep" {
             options.frame = try a.choice("--frame", FixOptions.Frame.self)
@@ -30,6 +30,8 @@ enum FixCommand {
         options.fit = try a.choice("--fit", FixOptions.Fit.self) ?? .cover
         options.format = try a.choice("--format", FixOptions.Format.self)
         options.maxBytes = try a.integer("--max-bytes", in: OptionRange.maxBytes)
+        // The budget is also what the check measures: a photo over it has a file_size finding.
+        if let maxBytes = options.maxBytes { profile = profile.limitingFileSize(to: maxBytes) }
         if let q = try a.integer("--quality-floor", in: OptionRange.qualityFloor) { options.qualityFloor = q }
         if let v = try a.number("--max-upscale", in: OptionRange.maxUpscale) { options.maxUpscale = v }
         if let text = a.value("--background") {
@@ -44,7 +46,7 @@ enum FixCommand {
         let dryRun = a.flag("--dry-run"), overwrite = a.flag("--overwrite")
 
         let collected = try collectInputs(a.positionalPaths)
-        let finder = try faceFinder(for: profile, cascades: a.value("--cascades"))
+        let finder = try faceFinder(for: profile, cascades: a.value("--cascades"), models: a.value("--models"), detector: a.value("--detector"))
         let fixer = Fixer(checker: Checker(profile: profile, faceFinder: finder, memory: memory), options: options)
         // Outputs of an earlier run inside a folder being fixed (--out photos/fixed) are not inputs.
         let outReal = realPath(outDir)
@@ -257,7 +259,8 @@ let fixHelp = """
                             photo keeps its own frame and only what the findings ask for changes.
       --fit F               with --frame: cover (crop to the frame, default) or contain (extend the
                             photo's own edges instead of cutting)
-      --max-bytes N         size budget (1–1000000000; default: the profile's file_size.max_bytes)
+      --max-bytes N         size budget (1–1000000000; default: the profile's file_size.max_bytes);
+                            photos over it have a file_size finding and are made to fit
       --quality-floor Q     lowest JPEG quality the budget search may use (1–95; default 70)
       --max-upscale X       most the pixels may be enlarged (1–16; default 1, never, without --frame;
                             2 with it); every enlargement is named in the steps

@@ -48,6 +48,11 @@ let checkHelp = """
       --no-progress         no progress line on stderr
       --cascades DIR        folder with OpenCV's haarcascades/ (default: $PREFLIGHT_CASCADES, then
                             /usr/share/opencv4 from Debian's opencv-data, /usr/local, Homebrew)
+      --models DIR          folder with the face model face_detection_yunet_2023mar.onnx (default:
+                            $PREFLIGHT_MODELS, then ~/.local/share/preflight/models, where
+                            scripts/install-deps.sh puts it, then /usr/local/share, /usr/share)
+      --detector D          yunet (default: the CNN face detector, with landmarks) or cascade
+                            (OpenCV's Haar cascades alone, the detector before YuNet)
       --debug-dir DIR       write an annotated PNG per photo: face box, eyes, margins, cheek patches
 
     """

@@ -83,6 +83,36 @@ struct TranscodeTests {
         #expect(Probe.header(of: withComment).hasComment && withComment.count == kept.count + 8)
     }
 
+    @Test("QuantTables.standard matches libjpeg's tables for a quality, and zigzag ranks are the standard's order")
+    func standardTables() throws {
+        let grey = Raster(width: 16, height: 16, channels: 3, pixels: [UInt8](repeating: 128, count: 16 * 16 * 3))
+        for quality in [50, 75, 90, 95, 30] {
+            var o = JPEGCodec.EncodeOptions()
+            o.quality = quality
+            let jpeg = try JPEGCodec.encode(grey, options: o)
+            // The DQT segments libjpeg wrote: 8-bit tables in zigzag order.
+            var tables: [Int: [UInt16]] = [:]
+            var at = 2
+            while at + 4 < jpeg.count, jpeg[at] == 0xFF, jpeg[at + 1] != 0xDA {
+                let length = Int(jpeg[at + 2]) << 8 | Int(jpeg[at + 3])
+                if jpeg[at + 1] == 0xDB {
+                    var p = at + 4
+                    while p < at + 2 + length {
+                        let slot = Int(jpeg[p] & 0x0F)
+                        let zigzag = jpeg[(p + 1)..<(p + 65)].map(UInt16.init)
+                        tables[slot] = (0..<64).map { zigzag[QuantTables.zigzagRank[$0]] }
+                        p += 65
+                    }
+                }
+                at += 2 + length
+            }
+            let expected = QuantTables.standard(scale: JPEGTranscoder.tableScale(quality: quality))
+            #expect(tables[0] == expected.luma && tables[1] == expected.chroma, "quality \(quality): \(tables) vs \(expected)")
+        }
+        #expect(Set(QuantTables.zigzagRank) == Set(0..<64) && QuantTables.zigzagRank[1] == 1 && QuantTables.zigzagRank[8] == 2
+                && QuantTables.zigzagRank[16] == 3 && QuantTables.zigzagRank[63] == 63 && QuantTables.zigzagRank[56] == 35)
+    }
+
     @Test("a crop off the MCU grid or outside the image is an error, not a crash")
     func badCrops() throws {
         let data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixturesRoot + "/eval/good-centred.jpg")))

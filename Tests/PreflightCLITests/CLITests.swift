@@ -27,13 +27,17 @@ struct Run {
     var stderr: String
 }
 
+/// Where the binary finds the face model: passed through from the test's own environment (the
+/// fixed environment of the runs below has no HOME otherwise).
+let modelEnvironment = ProcessInfo.processInfo.environment.filter { ["HOME", "XDG_DATA_HOME", "PREFLIGHT_MODELS"].contains($0.key) }
+
 /// Runs the real binary from the repository root, with a fixed environment (no colour, no TTY).
 func preflight(_ args: [String], environment: [String: String] = [:]) throws -> Run {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = args
     process.currentDirectoryURL = URL(fileURLWithPath: root)
-    var env = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
+    var env = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"].merging(modelEnvironment) { $1 }
     env.merge(environment) { $1 }
     process.environment = env
     let dir = FileManager.default.temporaryDirectory

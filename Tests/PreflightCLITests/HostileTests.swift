@@ -1,4 +1,5 @@
 import Foundation
+import PhotoCodec
 import Testing
 
 /// The hostile-input set (`pp-fixtures hostile`: 672 truncated, damaged, malicious and
@@ -90,5 +91,26 @@ struct HostileTests {
         #expect(count >= 3)
         let r = try spawn([sibling("pp-fuzz"), target, seeds])
         #expect(r.status == 0 && r.out.contains("\(count) inputs ran through \(target)"), "\(r.out)\(r.err)")
+    }
+}
+
+/// The face network's working memory: one workspace per running worker, whatever the sizes.
+@Suite("face network memory")
+struct FaceNetworkMemoryTests {
+    @Test("photos of many sizes, checked one at a time, peak under 80 MB (a workspace per size reached 218 MB)")
+    func manySizes() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sizes-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // good-centred at 24 sizes: each analysis size needs its own network plan.
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: root + "/Fixtures/eval/good-centred.jpg")))
+        let photo = try PhotoDecoder.decode(bytes, header: Probe.header(of: bytes), minimumLongSide: .max, maxPixels: 0).raster
+        for i in 0..<24 {
+            let w = 520 + 8 * i, h = w * 16 / 10
+            try Data(try JPEGCodec.encode(photo.resampled(width: w, height: h))).write(to: URL(fileURLWithPath: folder + "/p\(i).jpg"))
+        }
+        let r = try spawn([binary, "check", "--jobs", "1", "--no-progress", folder])
+        #expect(r.signal == nil, "signal \(r.signal ?? 0)")
+        #expect(r.maxRSSKiB < 80 * 1024, "peak \(r.maxRSSKiB) KiB")
     }
 }

@@ -38,7 +38,7 @@ func spawn(_ argv: [[UInt8]], environment: [String: String] = [:], in directory:
     posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     let peakPath = dir + "/spawn-peak-\(UUID())"
     defer { unlink(peakPath) }
-    var env = ["PATH=/usr/bin:/bin", "LANG=C.UTF-8", "PREFLIGHT_PEAK_RSS_FILE=\(peakPath)"]
+    var env = ["PATH=/usr/bin:/bin", "LANG=C.UTF-8", "PREFLIGHT_PEAK_RSS_FILE=\(peakPath)"] + modelEnvironment.map { "\($0.key)=\($0.value)" }
     for (k, v) in environment { env.append("\(k)=\(v)") }
     // `sh` changes folder and execs the program: same process, so wait4 measures the program.
     let command = [Array("/bin/sh".utf8), Array("-c".utf8), Array("cd \"$0\" && exec \"$@\"".utf8), Array(directory.utf8)] + argv

@@ -235,7 +235,7 @@ struct UploadTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["upload", "--endpoint", server.url, "--api-endpoint", server.url, "--jobs", "1", dir]
-        process.environment = ["PATH": "/usr/bin:/bin", "HEYGEN_API_KEY": "key-hang-after-2", "PREFLIGHT_BACKOFF_MS": "20"]
+        process.environment = ["PATH": "/usr/bin:/bin", "HEYGEN_API_KEY": "key-hang-after-2", "PREFLIGHT_BACKOFF_MS": "20"].merging(modelEnvironment) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -277,7 +277,7 @@ struct UploadTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["upload", "--endpoint", server.url, "--api-endpoint", server.url, dir]
-        process.environment = ["PATH": "/usr/bin:/bin", "HEYGEN_API_KEY": "key-ok", "PREFLIGHT_BACKOFF_MS": "20"]
+        process.environment = ["PATH": "/usr/bin:/bin", "HEYGEN_API_KEY": "key-ok", "PREFLIGHT_BACKOFF_MS": "20"].merging(modelEnvironment) { $1 }
         let err = FileManager.default.temporaryDirectory.appendingPathComponent("err-\(UUID())")
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: err) }

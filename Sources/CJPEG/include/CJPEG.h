@@ -91,17 +91,18 @@ typedef struct pp_jpeg_transcoder pp_jpeg_transcoder;
 pp_jpeg_transcoder *pp_jpeg_transcoder_open(const pp_jpeg_input *input, int orientation, int max_scans,
                                             unsigned long long max_memory, pp_jpeg_result *result);
 
-/// Writes the held image as a baseline JPEG with optimised Huffman tables. `table_scale` 0 keeps
-/// the quantisation tables (lossless); otherwise each coefficient is requantised to libjpeg's
-/// standard tables scaled by table_scale / 1000 (libjpeg's quality 90 is 200, 75 is 500) wherever
-/// they are coarser than the file's own (never finer: that adds bytes, not detail).
+/// Writes the held image as a baseline JPEG with optimised Huffman tables. `tables` NULL keeps
+/// the quantisation tables (lossless); otherwise it holds 128 divisors in natural (row-major)
+/// order, 64 for luminance then 64 for chrominance (each at most 255), and each coefficient is
+/// requantised to them wherever they are coarser than the file's own (never finer: that adds
+/// bytes, not detail).
 /// `sample_step` > 1 writes only every that-many-th row of MCUs (a shorter image, no markers):
 /// its size times the step estimates the whole image's at a fraction of the time.
 /// `markers` holds the segments to write after the frame header, each as a marker code byte
 /// (0xE0–0xEF, 0xFE), a 4-byte little-endian length and the payload.
 /// `crop_width` > 0 writes only that rectangle of the turned image (`jpegtran -crop`): its corner
 /// must lie on the MCU grid (multiples of the MCU size), its size may be anything inside.
-int pp_jpeg_transcoder_write(pp_jpeg_transcoder *transcoder, int table_scale, int crop_x, int crop_y,
+int pp_jpeg_transcoder_write(pp_jpeg_transcoder *transcoder, const unsigned short *tables, int crop_x, int crop_y,
                              int crop_width, int crop_height, int sample_step,
                              const unsigned char *markers, size_t markers_size,
                              unsigned char **out, size_t *out_size, char message[200]);

@@ -40,37 +40,45 @@ public final class JPEGTranscoder {
     /// libjpeg's table scale (per mille of its standard tables) for a quality 1–100.
     public static func tableScale(quality: Int) -> Int {
         let q = min(100, max(1, quality))
-        return q < 50 ? 50_000 / q : 2_000 - 20 * q
+        return q < 50 ? 5_000 / q * 10 : 2_000 - 20 * q
     }
 
-    /// The image as a baseline JPEG with optimised Huffman tables: `tableScale` nil keeps the
-    /// quantisation (lossless); otherwise each coefficient is requantised to libjpeg's standard
-    /// tables scaled by tableScale / 1000 (quality 90 is 200; see `tableScale(quality:)`)
-    /// wherever they are coarser than the file's own. `segments` are written after the frame
-    /// header, in order (APPn and COM; the JFIF and Adobe markers are libjpeg's own).
+    /// The image as a baseline JPEG with optimised Huffman tables: `tables` nil keeps the
+    /// quantisation (lossless); otherwise each coefficient is requantised to `tables` wherever
+    /// they are coarser than the file's own. `segments` are written after the frame header, in
+    /// order (APPn and COM; the JFIF and Adobe markers are libjpeg's own).
     /// `sampleStep` > 1 writes every that-many-th MCU row only, without segments: an estimate of
     /// the whole image's size (times the step) at a fraction of the time.
     /// `crop` writes only that rectangle of the upright image (`jpegtran -crop`, lossless): its
     /// corner must lie on the MCU grid (`mcu`).
-    public func write(tableScale: Int?, crop: PixelRect? = nil, sampleStep: Int = 1, segments: [JPEGSegment] = []) throws(CodecError) -> [UInt8] {
+    public func write(tables: QuantTables?, crop: PixelRect? = nil, sampleStep: Int = 1, segments: [JPEGSegment] = []) throws(CodecError) -> [UInt8] {
         var blob: [UInt8] = []
         for segment in segments where segment.payload.count <= 65533 {
             let n = segment.payload.count
             blob += [segment.marker, UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24 & 0xFF)]
             blob += segment.payload
         }
+        let divisors = tables.map { $0.luma + $0.chroma }
         var out: UnsafeMutablePointer<UInt8>?
         var size = 0
         var message = [CChar](repeating: 0, count: 200)
         let code = blob.withUnsafeBufferPointer { markers in
             message.withUnsafeMutableBufferPointer { text in
-                pp_jpeg_transcoder_write(handle, Int32(tableScale ?? 0), Int32(crop?.x ?? 0), Int32(crop?.y ?? 0),
-                                         Int32(crop?.width ?? 0), Int32(crop?.height ?? 0), Int32(sampleStep), markers.baseAddress, markers.count, &out, &size, text.baseAddress)
+                withOptionalBuffer(divisors) { table in
+                    pp_jpeg_transcoder_write(handle, table, Int32(crop?.x ?? 0), Int32(crop?.y ?? 0), Int32(crop?.width ?? 0),
+                                             Int32(crop?.height ?? 0), Int32(sampleStep), markers.baseAddress, markers.count, &out, &size, text.baseAddress)
+                }
             }
         }
         defer { pp_jpeg_free(out) }
         guard code == PP_JPEG_OK, let out else { throw CodecError(.corrupt, "libjpeg could not write: " + cString(message)) }
         return Array(UnsafeBufferPointer(start: out, count: size))
+    }
+
+    /// `write(tables:)` with libjpeg's standard tables scaled by tableScale / 1000 (quality 90
+    /// is 200; see `tableScale(quality:)`); nil keeps the file's tables.
+    public func write(tableScale: Int?, crop: PixelRect? = nil, sampleStep: Int = 1, segments: [JPEGSegment] = []) throws(CodecError) -> [UInt8] {
+        try write(tables: tableScale.map { QuantTables.standard(scale: $0) }, crop: crop, sampleStep: sampleStep, segments: segments)
     }
 
     /// What transcoding the JPEG in `source` holds: its coefficients, plus the output.
@@ -130,4 +138,9 @@ public struct JPEGSegment: Sendable, Equatable {
         }
         return nil
     }
+}
+
+private func withOptionalBuffer<R>(_ values: [UInt16]?, _ body: (UnsafePointer<UInt16>?) -> R) -> R {
+    guard let values else { return body(nil) }
+    return values.withUnsafeBufferPointer { body($0.baseAddress) }
 }

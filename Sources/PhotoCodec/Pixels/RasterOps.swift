@@ -174,6 +174,15 @@ extension Raster {
         return (cx + cos(a) * qx - sin(a) * qy, cy + sin(a) * qx + cos(a) * qy)
     }
 
+    /// Resampled so its long side is `longSide` (the short side in proportion, rounded, at least 1).
+    public func scaled(toLongSide longSide: Int) -> Raster {
+        let long = max(width, height)
+        guard long != longSide, longSide > 0 else { return self }
+        let w = max(1, Int((Double(width) * Double(longSide) / Double(long)).rounded()))
+        let h = max(1, Int((Double(height) * Double(longSide) / Double(long)).rounded()))
+        return resampled(width: w, height: h)
+    }
+
     /// Resampled to `nw`×`nh`: exact area averaging along each axis that shrinks (every source
     /// pixel weighted by how much of it an output pixel covers), bilinear along an axis that grows.
     public func resampled(width nw: Int, height nh: Int) -> Raster {

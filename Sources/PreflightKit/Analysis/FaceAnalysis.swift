@@ -93,7 +93,7 @@ public enum FaceAnalyzer {
         let gray = GrayImage(width: rgb.width, height: rgb.height, channels: rgb.channels == 4 ? 4 : rgb.channels,
                              interleaved: rgb.pixels)
         let scale = Double(displayWidth) / Double(rgb.width)
-        let scene = finder.find(in: gray)
+        let scene = finder.find(in: gray, color: rgb.pixels, channels: rgb.channels)
         var analysis = FaceAnalysis(imageWidth: displayWidth, imageHeight: displayHeight, scale: scale,
                                     scene: scene.scaled(by: scale), measures: nil,
                                     isGreyscale: isGreyscale(rgb), backgroundClutter: nil)

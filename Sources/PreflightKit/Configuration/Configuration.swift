@@ -20,6 +20,18 @@ public struct Profile: Sendable, Equatable {
             return (type.init(options: settings.options), settings.severity)
         }
     }
+
+    /// The profile with `file_size` limited to `maxBytes` (and on, at error, if it was off): what
+    /// `fix --max-bytes` checks against, so a photo over that budget is a finding to fix.
+    public func limitingFileSize(to maxBytes: Int) -> Profile {
+        var p = self
+        let id = FileSizeRule.description.id
+        var settings = p.rules[id] ?? RuleSettings(severity: .error, options: RuleOptions(defaultsOf: FileSizeRule.description))
+        settings.options.values["max_bytes"] = .integer(maxBytes)
+        if settings.severity == .off { settings.severity = .error }
+        p.rules[id] = settings
+        return p
+    }
 }
 
 /// rules.json: a version, named profiles and the default profile.

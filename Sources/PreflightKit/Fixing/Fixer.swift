@@ -225,32 +225,36 @@ public struct Fixer: Sendable {
         return render(plan, header: header, source: source, scale: 1, size: nil, shrinkToFit: true, result: &result)
     }
 
-    /// The best quality (smallest table scale) whose output fits `limit`, searched on every
-    /// eighth MCU row (sizes scale with rows to within about 1 %) and confirmed on the whole
-    /// image; nil when even the quality floor does not fit.
+    /// The best quality (lowest level of the quality ladder) whose output fits `limit`, searched
+    /// on every eighth MCU row (sizes scale with rows to within about 1 %) and confirmed on the
+    /// whole image; nil when even the quality floor does not fit.
     private func fitBudget(_ t: JPEGTranscoder, crop: PixelRect?, limit: Int, segments: [JPEGSegment], result: inout FixResult) throws(CodecError) -> [UInt8]? {
-        let floorScale = JPEGTranscoder.tableScale(quality: options.qualityFloor)
+        let ladder = QualityLadder(maxScale: JPEGTranscoder.tableScale(quality: options.qualityFloor))
+        let floor = ladder.top
         let metadata = segments.reduce(0) { $0 + $1.payload.count + 4 }
         let rows = crop?.height ?? t.height
         let step = rows >= 2048 ? 8 : rows >= 512 ? 4 : 1
         var cache: [Int: Int] = [:]
-        func estimate(_ scale: Int) throws(CodecError) -> Int {
-            if let e = cache[scale] { return e }
-            let e = try t.write(tableScale: scale, crop: crop, sampleStep: step).count * step + metadata
-            cache[scale] = e
+        func estimate(_ level: Int) throws(CodecError) -> Int {
+            if let e = cache[level] { return e }
+            let e = try t.write(tables: ladder.tables(at: level), crop: crop, sampleStep: step).count * step + metadata
+            cache[level] = e
             return e
+        }
+        func whole(_ level: Int) throws(CodecError) -> [UInt8] {
+            try t.write(tables: ladder.tables(at: level), crop: crop, segments: segments)
         }
         // Aim a little under the limit on the sample, then confirm on the whole image.
         let target = step > 1 ? limit - limit / 100 : limit
-        guard try estimate(floorScale) <= target || step == 1 else {
+        guard try estimate(floor) <= target || step == 1 else {
             // The sample says the floor cannot fit; the whole image decides.
-            let whole = try t.write(tableScale: floorScale, crop: crop, segments: segments)
-            if whole.count <= limit { return whole }
+            let bytes = try whole(floor)
+            if bytes.count <= limit { return bytes }
             return nil
         }
-        /// Bisection on the table scale (per mille): the smallest whose estimate fits.
-        func smallest(fitting goal: Double, ratio: Double) throws(CodecError) -> Int {
-            var lo = 1, hi = floorScale
+        /// Bisection on the ladder: the lowest level whose estimate fits.
+        func lowest(fitting goal: Double, ratio: Double, above: Int = 0, below: Int = floor) throws(CodecError) -> Int {
+            var lo = above, hi = below
             if Double(try estimate(lo)) * ratio <= goal { return lo }
             while hi - lo > 1 {
                 let mid = (lo + hi) / 2
@@ -258,37 +262,40 @@ public struct Fixer: Sendable {
             }
             return hi
         }
-        var scale = try smallest(fitting: Double(target), ratio: 1)
-        var chosen: (scale: Int, bytes: [UInt8])?
+        var level = try lowest(fitting: Double(target), ratio: 1)
+        var chosen: (level: Int, bytes: [UInt8])?
         for _ in 0..<8 {
-            let whole = try t.write(tableScale: scale, crop: crop, segments: segments)
-            if whole.count <= limit {
-                chosen = (scale, whole)
+            let bytes = try whole(level)
+            if bytes.count <= limit {
+                chosen = (level, bytes)
                 break
             }
-            if scale >= floorScale { return nil }
-            scale = min(floorScale, scale + max(2, scale / 25))
+            if level >= floor { return nil }
+            let scale = ladder.scale(at: level)
+            level = min(floor, max(level + 1, ladder.level(atScale: scale + max(2, scale / 25))))
         }
         guard var best = chosen else { return nil }
-        // The whole image calibrates the sample: one more try at the finest scale the calibrated
-        // estimate says fits (sizes fall smoothly with the scale, so it usually does).
-        // If that overshoots, the scale lies between the two: one more try halfway.
+        // The whole image calibrates the sample: one more try at the lowest level the calibrated
+        // estimate says fits (sizes fall smoothly along the ladder, so it usually does). If that
+        // overshoots, the level lies between the two: one more try halfway.
         if step > 1 && best.bytes.count < limit - limit / 100 {
-            let ratio = Double(best.bytes.count) / Double(try estimate(best.scale))
-            let finer = try smallest(fitting: Double(limit) * 0.999, ratio: ratio)
-            if finer < best.scale {
-                let whole = try t.write(tableScale: finer, crop: crop, segments: segments)
-                if whole.count <= limit {
-                    best = (finer, whole)
-                } else if best.scale - finer > 1 {
-                    let middle = (finer + best.scale + 1) / 2
-                    let between = try t.write(tableScale: middle, crop: crop, segments: segments)
+            let ratio = Double(best.bytes.count) / Double(try estimate(best.level))
+            let scale = ladder.scale(at: best.level)
+            let near = ladder.level(atScale: scale - max(2, scale / 10))
+            let finer = try lowest(fitting: Double(limit) * 0.999, ratio: ratio, above: min(near, best.level), below: best.level)
+            if finer < best.level {
+                let bytes = try whole(finer)
+                if bytes.count <= limit {
+                    best = (finer, bytes)
+                } else if best.level - finer > 1 {
+                    let middle = (finer + best.level + 1) / 2
+                    let between = try whole(middle)
                     if between.count <= limit { best = (middle, between) }
                 }
             }
         }
         let size = crop.map { "\($0.width)×\($0.height)" } ?? "\(t.width)×\(t.height)"
-        let text = "requantise to \(qualityName(best.scale)): \(Units.bytes(best.bytes.count)) at full resolution (\(size)) [file_size]"
+        let text = "requantise to \(qualityName(ladder.scale(at: best.level))): \(Units.bytes(best.bytes.count)) at full resolution (\(size)) [file_size]"
         if let i = result.steps.firstIndex(where: { $0.hasPrefix("requantise") }) { result.steps[i] = text } else { result.steps.append(text) }
         return best.bytes
     }
