@@ -3,6 +3,15 @@ import PackageDescription
 
 /// PhotoPreflight: checks, fixes and uploads headshots for talking-photo avatar services.
 /// No Swift package dependencies: the toolchain, plus the system's libjpeg(-turbo) and libpng.
+/// See the FaceNet targets below.
+let optimisedInDebug = SwiftSetting.unsafeFlags(["-O"], .when(configuration: .debug))
+let unchecked = SwiftSetting.unsafeFlags(["-Ounchecked"])
+#if arch(x86_64)
+let haswell: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"]), .define("FACENET_AVX2")]
+#else
+let haswell: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "PhotoPreflight",
     products: [
@@ -20,8 +29,14 @@ let package = Package(
         // A small CNN runtime in pure Swift: ONNX files read with our own protobuf reader, run by
         // our own kernels; YuNet face detection with five landmarks (the model file is data).
         // Optimised in debug builds too: unoptimised kernels are 50× slower, and the tests run
-        // the debug build on every photo.
-        .target(name: "FaceNet", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // the debug build on every photo. The kernels are built twice, for the x86-64 baseline
+        // and for Haswell (AVX2); FaceNet picks one at run time (CCPUFeatures asks the CPU).
+        .target(name: "FaceNet", dependencies: ["FaceNetKernels", "FaceNetKernelsAVX2", "CCPUFeatures"], swiftSettings: [optimisedInDebug]),
+        // The kernels are built -Ounchecked (no overflow traps in their index arithmetic): every
+        // size and offset they use was checked when the plan was compiled.
+        .target(name: "FaceNetKernels", swiftSettings: [unchecked]),
+        .target(name: "FaceNetKernelsAVX2", swiftSettings: [unchecked] + haswell),
+        .target(name: "CCPUFeatures"),
         .target(name: "PreflightKit", dependencies: ["PhotoCodec", "FaceFinder"]),
         // HeyGen's upload and photo-avatar API over Foundation's URLSession (HTTPS); only
         // `preflight upload` uses it.

@@ -69,42 +69,37 @@ public final class Workspace: @unchecked Sendable {
     }
 
     /// Runs every operation on the current input.
-    public func run() {
+    public func run() { run(kernels: .current) }
+
+    func run(kernels k: KernelTable) {
         for op in plan.ops {
             switch op {
             case let .pointwise(i, o, w, b, ci, co, n, relu):
                 w.withUnsafeBufferPointer { w in
-                    b.withUnsafeBufferPointer { b in
-                        Kernels.pointwise(slots[i], slots[o], weights: w.baseAddress!, bias: b.baseAddress!, inChannels: ci, outChannels: co, plane: n, relu: relu)
-                    }
+                    b.withUnsafeBufferPointer { b in k.pointwise(slots[i], slots[o], w.baseAddress!, b.baseAddress!, ci, co, n, relu) }
                 }
             case let .depthwise3(i, o, w, b, c, h, wd, relu):
                 w.withUnsafeBufferPointer { w in
-                    b.withUnsafeBufferPointer { b in
-                        Kernels.depthwise3(slots[i], slots[o], weights: w.baseAddress!, bias: b.baseAddress!, channels: c, height: h, width: wd,
-                                           relu: relu, scratch: scratch)
-                    }
+                    b.withUnsafeBufferPointer { b in k.depthwise3(slots[i], slots[o], w.baseAddress!, b.baseAddress!, c, h, wd, relu, scratch) }
                 }
-            case let .dense(i, o, w, b, ci, co, h, wd, oh, ow, k, s, pt, pl, relu):
+            case let .dense(i, o, w, b, ci, co, h, wd, oh, ow, kk, s, pt, pl, relu):
                 w.withUnsafeBufferPointer { w in
                     b.withUnsafeBufferPointer { b in
-                        Kernels.dense(slots[i], slots[o], weights: w.baseAddress!, bias: b.baseAddress!, inChannels: ci, outChannels: co,
-                                      height: h, width: wd, outHeight: oh, outWidth: ow, kernel: k, stride: s, padTop: pt, padLeft: pl,
-                                      relu: relu, scratch: scratch)
+                        k.dense(slots[i], slots[o], w.baseAddress!, b.baseAddress!, ci, co, h, wd, oh, ow, kk, s, pt, pl, relu, scratch)
                     }
                 }
-            case let .maxPool(i, o, c, h, w, oh, ow, k, s):
-                Kernels.maxPool(slots[i], slots[o], channels: c, height: h, width: w, outHeight: oh, outWidth: ow, kernel: k, stride: s)
+            case let .maxPool(i, o, c, h, w, oh, ow, kk, s):
+                k.maxPool(slots[i], slots[o], c, h, w, oh, ow, kk, s)
             case let .upsample(i, o, c, h, w, fy, fx):
-                Kernels.upsample(slots[i], slots[o], channels: c, height: h, width: w, factorY: fy, factorX: fx)
+                k.upsample(slots[i], slots[o], c, h, w, fy, fx)
             case let .add(a, b, o, n, relu):
-                Kernels.add(slots[a], slots[b], slots[o], count: n, relu: relu)
+                k.add(slots[a], slots[b], slots[o], n, relu)
             case let .relu(i, o, n):
-                for k in 0..<n { slots[o][k] = max(0, slots[i][k]) }
+                for q in 0..<n { slots[o][q] = max(0, slots[i][q]) }
             case let .sigmoid(i, o, n):
-                Kernels.sigmoid(slots[i], slots[o], count: n)
+                k.sigmoid(slots[i], slots[o], n)
             case let .transpose(i, o, shape, perm):
-                Kernels.transpose(slots[i], slots[o], shape: shape, perm: perm)
+                k.transpose(slots[i], slots[o], shape, perm)
             case let .copy(i, o, n):
                 slots[o].update(from: slots[i], count: n)
             }

@@ -68,6 +68,12 @@ public final class YuNet: Sendable {
     /// pixel (1 grey, 3 RGB, 4 RGBA), scored at least `scoreThreshold`.
     public func detect(pixels: UnsafeBufferPointer<UInt8>, width: Int, height: Int, channels: Int,
                        scoreThreshold: Float = 0.6, nmsThreshold: Float = 0.3, topK: Int = 5000) throws(ModelError) -> [DetectedFace] {
+        try detect(pixels: pixels, width: width, height: height, channels: channels, scoreThreshold: scoreThreshold,
+                   nmsThreshold: nmsThreshold, topK: topK, kernels: .current)
+    }
+
+    func detect(pixels: UnsafeBufferPointer<UInt8>, width: Int, height: Int, channels: Int, scoreThreshold: Float,
+                nmsThreshold: Float, topK: Int, kernels: KernelTable) throws(ModelError) -> [DetectedFace] {
         guard width > 0, height > 0, [1, 3, 4].contains(channels), pixels.count >= width * height * channels else {
             throw ModelError("an image of \(width)×\(height)×\(channels) with \(pixels.count) bytes")
         }
@@ -94,7 +100,7 @@ public final class YuNet: Sendable {
                 }
             }
         }
-        workspace.run()
+        workspace.run(kernels: kernels)
 
         var faces: [DetectedFace] = []
         for stride in Self.strides {

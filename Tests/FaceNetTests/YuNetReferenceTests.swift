@@ -1,4 +1,4 @@
-import FaceNet
+@testable import FaceNet
 import Foundation
 import PhotoCodec
 import Testing
@@ -77,6 +77,27 @@ struct YuNetReferenceTests {
         #expect(try run(small) == first)
         #expect(try YuNet(model: ONNXModel(bytes: Data(contentsOf: URL(fileURLWithPath: try ModelStore.locate(YuNet.modelFileName, explicit: nil))).map { $0 }))
             .detectForTest(small) == first)
+    }
+
+    @Test("the baseline (SSE2) and AVX2 kernel builds find the same faces (to 1e-3 px: AVX2 fuses multiply-adds)")
+    func kernelBuildsAgree() throws {
+        guard KernelTable.haswellCPU else { return }  // the AVX2 build cannot run on this CPU
+        let net = try Self.model()
+        for name in ["eval/two-faces.jpg", "eval/rotated-25.jpg", "eval/close-up.jpg"] {
+            let r = try Self.input(fixturesRoot + "/" + name)
+            let faces = try [KernelTable.baseline, KernelTable.avx2].map { k in
+                try r.pixels.withUnsafeBufferPointer {
+                    try net.detect(pixels: $0, width: r.width, height: r.height, channels: r.channels, scoreThreshold: 0.5,
+                                   nmsThreshold: 0.3, topK: 5000, kernels: k)
+                }
+            }
+            #expect(faces[0].count == faces[1].count && !faces[0].isEmpty, "\(name)")
+            for (a, b) in zip(faces[0], faces[1]) {
+                let va = [a.x, a.y, a.width, a.height, a.score] + a.landmarks.flatMap { [$0.x, $0.y] }
+                let vb = [b.x, b.y, b.width, b.height, b.score] + b.landmarks.flatMap { [$0.x, $0.y] }
+                #expect(zip(va, vb).allSatisfy { abs($0 - $1) <= 1e-3 }, "\(name): \(va) vs \(vb)")
+            }
+        }
     }
 
     @Test("a model that is not YuNet, or not ONNX, is an error naming the problem")

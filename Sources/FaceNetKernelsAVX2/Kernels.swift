@@ -1,0 +1,1 @@
+../FaceNetKernels/Kernels.swift
