@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(name: "pp-fixtures", dependencies: ["PhotoCodec", "PreflightKit", "FaceFinder", "FaceNet"]),
         // Fuzz targets: libFuzzer drives them in the sanitizer build of scripts/fuzz.sh; an
         // ordinary build replays a corpus through them.
-        .executableTarget(name: "pp-fuzz", dependencies: ["PhotoCodec", "PreflightKit"]),
+        .executableTarget(name: "pp-fuzz", dependencies: ["PhotoCodec", "PreflightKit", "FaceNet"]),
         .testTarget(name: "PhotoCodecTests", dependencies: ["PhotoCodec"]),
         .testTarget(name: "FaceFinderTests", dependencies: ["FaceFinder", "PhotoCodec"]),
         .testTarget(name: "FaceNetTests", dependencies: ["FaceNet", "PhotoCodec"]),

@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 #
 # Builds Sources/pp-fuzz with -sanitize=fuzzer,address into .build-fuzz/, then runs each target
-# (default: all of probe exif icc jpeg png rules) for SECONDS (default 60), starting from the
+# (default: all of probe exif icc jpeg png rules onnx) for SECONDS (default 60), starting from the
 # committed seeds in Fixtures/fuzz/TARGET and keeping what it finds in fuzz-corpus/TARGET
 # (git-ignored), so a longer or later run carries on where the last one stopped. An input that
 # crashes, leaks, times out (10 s) or takes more than 2 GB is saved in fuzz-crashes/ and makes
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(probe exif icc jpeg png rules)
+[ ${#targets[@]} -gt 0 ] || targets=(probe exif icc jpeg png rules onnx)
 jobs=${PP_FUZZ_JOBS:-1}
 
 scripts/install-deps.sh

@@ -39,6 +39,7 @@ public struct NetworkPlan: Sendable {
             throw ModelError("the model has \(graph.inputs.count) inputs; one image input is supported")
         }
         guard shape.count == 4, shape[0] == 1, shape.allSatisfy({ $0 > 0 }) else { throw ModelError("input shape \(shape) is not NCHW with batch 1") }
+        _ = try elements(shape, "the input")
         inputShape = shape
         let nodes = graph.nodes
         // Where each value is last read (graph outputs: never released).
@@ -103,7 +104,8 @@ public struct NetworkPlan: Sendable {
                 let group = node.int("group") ?? 1
                 let stride = node.ints("strides") ?? [1, 1], pads = node.ints("pads") ?? [0, 0, 0, 0]
                 let dilation = node.ints("dilations") ?? [1, 1]
-                guard w.dims[3] == k, stride.count == 2, stride[0] == stride[1], stride[0] >= 1, pads.count == 4,
+                guard w.dims[3] == k, k <= 64, stride.count == 2, stride[0] == stride[1], stride[0] >= 1, stride[0] <= 64, pads.count == 4,
+                      pads.allSatisfy({ $0 >= 0 && $0 <= 64 }),
                       dilation.allSatisfy({ $0 == 1 }), node.string("auto_pad").map({ $0 == "NOTSET" }) ?? true else {
                     throw ModelError("Conv \(node.name): kernel \(w.dims), strides \(stride), pads \(pads), dilations \(dilation) are not supported")
                 }
@@ -118,7 +120,7 @@ public struct NetworkPlan: Sendable {
                 let oh = (h + pads[0] + pads[2] - k) / s + 1, ow = (wd + pads[1] + pads[3] - k) / s + 1
                 guard oh > 0, ow > 0 else { throw ModelError("Conv \(node.name): the input \(h)×\(wd) is smaller than the kernel") }
                 outShape = [1, co, oh, ow]
-                let out = allocate(co * oh * ow)
+                let out = allocate(try elements(outShape, "Conv \(node.name)"))
                 if group == 1 && k == 1 && s == 1 && pads.allSatisfy({ $0 == 0 }) && w.dims[1] == ci {
                     op = .pointwise(input: x.slot, output: out, weights: w.floats, bias: bias, inChannels: ci, outChannels: co, plane: h * wd, relu: relu)
                 } else if group == ci && co == ci && w.dims[1] == 1 && k == 3 && s == 1 && pads.allSatisfy({ $0 == 1 }) {
@@ -145,8 +147,8 @@ public struct NetworkPlan: Sendable {
                 let x = try operand(0)
                 let kernel = node.ints("kernel_shape") ?? [], stride = node.ints("strides") ?? [1, 1]
                 let pads = node.ints("pads") ?? [0, 0, 0, 0]
-                guard x.shape.count == 4, kernel.count == 2, kernel[0] == kernel[1], kernel[0] >= 1, stride.count == 2, stride[0] == stride[1],
-                      stride[0] >= 1, pads.allSatisfy({ $0 == 0 }), (node.int("ceil_mode") ?? 0) == 0 else {
+                guard x.shape.count == 4, kernel.count == 2, kernel[0] == kernel[1], kernel[0] >= 1, kernel[0] <= 64, stride.count == 2,
+                      stride[0] == stride[1], stride[0] >= 1, stride[0] <= 64, pads.allSatisfy({ $0 == 0 }), (node.int("ceil_mode") ?? 0) == 0 else {
                     throw ModelError("MaxPool \(node.name): kernel \(kernel), strides \(stride), pads \(pads) are not supported")
                 }
                 let (c, h, w) = (x.shape[1], x.shape[2], x.shape[3])
@@ -162,13 +164,14 @@ public struct NetworkPlan: Sendable {
                 guard node.string("mode") == "nearest", node.opType == "Upsample" || node.string("coordinate_transformation_mode") == "asymmetric",
                       node.opType == "Upsample" || (node.string("nearest_mode") ?? "round_prefer_floor") == "floor",
                       x.shape.count == 4, scales.count == 4, scales[0] == 1, scales[1] == 1,
-                      scales[2] >= 1, scales[3] >= 1, scales[2] == scales[2].rounded(), scales[3] == scales[3].rounded() else {
+                      scales[2] >= 1, scales[3] >= 1, scales[2] <= 64, scales[3] <= 64,
+                      scales[2] == scales[2].rounded(), scales[3] == scales[3].rounded() else {
                     throw ModelError("\(node.opType) \(node.name): only nearest-neighbour upsampling by whole factors is supported (scales \(scales))")
                 }
                 let fy = Int(scales[2]), fx = Int(scales[3])
                 let (c, h, w) = (x.shape[1], x.shape[2], x.shape[3])
                 outShape = [1, c, h * fy, w * fx]
-                op = .upsample(input: x.slot, output: allocate(c * h * fy * w * fx), channels: c, height: h, width: w, factorY: fy, factorX: fx)
+                op = .upsample(input: x.slot, output: allocate(try elements(outShape, "\(node.opType) \(node.name)")), channels: c, height: h, width: w, factorY: fy, factorX: fx)
             case "Transpose":
                 let x = try operand(0)
                 let perm = node.ints("perm") ?? Array((0..<x.shape.count).reversed())
@@ -182,12 +185,15 @@ public struct NetworkPlan: Sendable {
                 let target = try constant(node.inputs.count > 1 ? node.inputs[1] : "", node).integers
                 let n = x.shape.reduce(1, *)
                 var dims = target.enumerated().map { k, v in v == 0 && k < x.shape.count ? x.shape[k] : Int(clamping: v) }
+                guard dims.filter({ $0 == -1 }).count <= 1, dims.allSatisfy({ $0 >= -1 }) else {
+                    throw ModelError("Reshape \(node.name): \(x.shape) cannot become \(target)")
+                }
                 if let unknown = dims.firstIndex(of: -1) {
-                    let known = dims.enumerated().filter { $0.offset != unknown }.reduce(1) { $0 * $1.element }
+                    let known = try elements(dims.enumerated().filter { $0.offset != unknown }.map(\.element), "Reshape \(node.name)")
                     guard known > 0, n % known == 0 else { throw ModelError("Reshape \(node.name): \(x.shape) cannot become \(target)") }
                     dims[unknown] = n / known
                 }
-                guard dims.allSatisfy({ $0 >= 0 }), dims.reduce(1, *) == n else { throw ModelError("Reshape \(node.name): \(x.shape) cannot become \(target)") }
+                guard try elements(dims, "Reshape \(node.name)") == n else { throw ModelError("Reshape \(node.name): \(x.shape) cannot become \(target)") }
                 outShape = dims
                 op = .copy(input: x.slot, output: allocate(n), count: n)
             default:
@@ -209,11 +215,27 @@ public struct NetworkPlan: Sendable {
             guard let slot = slotOf[name], let s = shapes[name] else { throw ModelError("output \(name) is never computed") }
             outputs[name] = (slot, s)
         }
+        guard (try? elements([sizes.reduce(0) { $0 + $1 }], "")) != nil, sizes.reduce(0, +) <= 1 << 26 else {
+            throw ModelError("the network needs more than 256 MiB of buffers for a \(shape) input")
+        }
         self.ops = ops
         self.slotSizes = sizes
         self.inputSlot = inputSlot
         self.outputSlots = outputs
     }
+}
+
+/// The number of elements of a tensor of `dims`: an error past 2^24 (64 MiB of floats; YuNet's
+/// largest at 640×640 is 1.6 M), and never an overflow, whatever a model file says.
+func elements(_ dims: [Int], _ what: String) throws(ModelError) -> Int {
+    var n = 1
+    for d in dims {
+        guard d >= 0 else { throw ModelError("\(what): a negative dimension in \(dims)") }
+        let (p, overflow) = n.multipliedReportingOverflow(by: d)
+        guard !overflow, p <= 1 << 24 else { throw ModelError("\(what): a tensor of \(dims) is too large") }
+        n = p
+    }
+    return n
 }
 
 private func slotOfOutput(_ op: NetworkPlan.Op) -> Int {

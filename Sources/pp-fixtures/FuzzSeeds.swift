@@ -82,6 +82,8 @@ enum FuzzSeeds {
             """#.utf8))
         put("rules", "cycle.json", Array(#"{"version": 1, "profiles": {"a": {"extends": "b"}, "b": {"extends": "a"}}}"#.utf8))
         put("rules", "escapes.json", Array(#"{"version": 1, "profiles": {"\u00e9\ud83d\ude00": {"description": "a\"b\\c\n"}}}"#.utf8))
+        // ONNX: a small graph using every operator the network runtime takes.
+        put("onnx", "every-operator.onnx", ONNXSeed.everyOperator())
         return count
     }
 
@@ -103,5 +105,63 @@ enum FuzzSeeds {
         }
         let adler = b << 16 | a
         return out + [UInt8(adler >> 24), UInt8(adler >> 16 & 0xFF), UInt8(adler >> 8 & 0xFF), UInt8(adler & 0xFF)]
+    }
+}
+
+/// A tiny ONNX model written from scratch (protobuf wire format): Conv 3×3 stride 2 → Relu →
+/// Conv 1×1 → depthwise Conv 3×3 → MaxPool → Resize ×2 → Add → Transpose → Reshape → Sigmoid.
+enum ONNXSeed {
+    static func varint(_ v: UInt64) -> [UInt8] {
+        var v = v, out: [UInt8] = []
+        repeat {
+            out.append(UInt8(v & 0x7F) | (v >= 0x80 ? 0x80 : 0))
+            v >>= 7
+        } while v > 0
+        return out
+    }
+    static func bytes(_ n: Int, _ payload: [UInt8]) -> [UInt8] { varint(UInt64(n << 3 | 2)) + varint(UInt64(payload.count)) + payload }
+    static func string(_ n: Int, _ s: String) -> [UInt8] { bytes(n, Array(s.utf8)) }
+    static func int(_ n: Int, _ v: Int64) -> [UInt8] { varint(UInt64(n << 3)) + varint(UInt64(bitPattern: v)) }
+
+    static func floats(_ name: String, _ dims: [Int], _ values: [Float]) -> [UInt8] {
+        dims.flatMap { int(1, Int64($0)) } + int(2, 1) + string(8, name)
+            + bytes(9, values.flatMap { f in (0..<4).map { UInt8(truncatingIfNeeded: f.bitPattern >> UInt32(8 * $0)) } })
+    }
+    static func int64s(_ name: String, _ values: [Int64]) -> [UInt8] {
+        int(1, Int64(values.count)) + int(2, 7) + string(8, name)
+            + bytes(9, values.flatMap { v in (0..<8).map { UInt8(truncatingIfNeeded: UInt64(bitPattern: v) >> UInt64(8 * $0)) } })
+    }
+    static func ints(_ name: String, _ v: [Int64]) -> [UInt8] { bytes(5, string(1, name) + bytes(8, v.flatMap { varint(UInt64(bitPattern: $0)) }) + int(20, 7)) }
+    static func intAttr(_ name: String, _ v: Int64) -> [UInt8] { bytes(5, string(1, name) + int(3, v) + int(20, 2)) }
+    static func stringAttr(_ name: String, _ v: String) -> [UInt8] { bytes(5, string(1, name) + string(4, v) + int(20, 3)) }
+    static func node(_ op: String, _ inputs: [String], _ output: String, _ attributes: [UInt8] = []) -> [UInt8] {
+        bytes(1, inputs.flatMap { string(1, $0) } + string(2, output) + string(3, output) + string(4, op) + attributes)
+    }
+
+    static func everyOperator() -> [UInt8] {
+        func ramp(_ n: Int, _ scale: Float) -> [Float] { (0..<n).map { Float($0 % 7 - 3) * scale } }
+        var graph: [UInt8] = string(2, "every-operator")
+        graph += node("Conv", ["x", "w1", "b1"], "c1", ints("kernel_shape", [3, 3]) + ints("strides", [2, 2]) + ints("pads", [1, 1, 1, 1]))
+        graph += node("Relu", ["c1"], "r1")
+        graph += node("Conv", ["r1", "w2", "b2"], "c2", ints("kernel_shape", [1, 1]))
+        graph += node("Conv", ["c2", "w3", "b3"], "c3", ints("kernel_shape", [3, 3]) + ints("pads", [1, 1, 1, 1]) + intAttr("group", 4))
+        graph += node("MaxPool", ["c3"], "m", ints("kernel_shape", [2, 2]) + ints("strides", [2, 2]))
+        graph += node("Resize", ["m", "roi", "scales"], "u", stringAttr("mode", "nearest")
+                      + stringAttr("coordinate_transformation_mode", "asymmetric") + stringAttr("nearest_mode", "floor"))
+        graph += node("Add", ["u", "c3"], "a")
+        graph += node("Transpose", ["a"], "t", ints("perm", [0, 2, 3, 1]))
+        graph += node("Reshape", ["t", "shape"], "rs")
+        graph += node("Sigmoid", ["rs"], "y")
+        for t in [floats("w1", [4, 3, 3, 3], ramp(108, 0.01)), floats("b1", [4], [0.1, 0, -0.1, 0.2]),
+                  floats("w2", [4, 4, 1, 1], ramp(16, 0.1)), floats("b2", [4], [0, 0, 0, 0]),
+                  floats("w3", [4, 1, 3, 3], ramp(36, 0.1)), floats("b3", [4], [0, 0.1, 0, 0.1]),
+                  floats("roi", [0], []), floats("scales", [4], [1, 1, 2, 2]), int64s("shape", [1, -1, 4])] {
+            graph += bytes(5, t)
+        }
+        let dims = [1, 3, 32, 32].flatMap { bytes(1, int(1, Int64($0))) }
+        graph += bytes(11, string(1, "x") + bytes(2, bytes(1, int(1, 1) + bytes(2, dims))))
+        let outDims = [1, 256, 4].flatMap { bytes(1, int(1, Int64($0))) }
+        graph += bytes(12, string(1, "y") + bytes(2, bytes(1, int(1, 1) + bytes(2, outDims))))
+        return int(1, 6) + bytes(8, string(1, "") + int(2, 11)) + bytes(7, graph)
     }
 }

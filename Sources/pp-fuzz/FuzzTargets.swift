@@ -1,3 +1,4 @@
+import FaceNet
 import PhotoCodec
 import PreflightKit
 
@@ -9,8 +10,19 @@ enum FuzzTargets {
     static let maxWorkingBytes = 64 << 20
 
     static let all: [String: @Sendable ([UInt8]) -> Void] = [
-        "probe": probe, "exif": exif, "icc": icc, "jpeg": jpeg, "png": png, "rules": rules,
+        "probe": probe, "exif": exif, "icc": icc, "jpeg": jpeg, "png": png, "rules": rules, "onnx": onnx,
     ]
+
+    /// A model file given with --models: the ONNX reader, the graph compiler at a small input,
+    /// and, when the graph has YuNet's outputs, a detection on a small image.
+    static func onnx(_ data: [UInt8]) {
+        guard let model = try? ONNXModel(bytes: data) else { return }
+        _ = try? NetworkPlan(model, inputShape: [1, 3, 32, 32])
+        if let net = try? YuNet(model: model) {
+            let pixels = [UInt8](repeating: 128, count: 40 * 24 * 3)
+            _ = try? pixels.withUnsafeBufferPointer { try net.detect(pixels: $0, width: 40, height: 24, channels: 3) }
+        }
+    }
 
     /// The header probe (JPEG markers, PNG chunks, EXIF, other formats' magic).
     static func probe(_ data: [UInt8]) {

@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import FaceNet
 
 /// The protobuf and ONNX readers on constructed and hostile bytes: errors, never crashes.
@@ -63,6 +64,28 @@ struct ModelReaderTests {
                 m[i] = v
                 _ = try? ONNXModel(bytes: m)
             }
+        }
+    }
+}
+
+/// Every operator the runtime takes, against ONNX's own reference evaluator (onnx 1.23's
+/// `onnx.reference.ReferenceEvaluator`, values recorded once): the fuzz seed
+/// Fixtures/fuzz/onnx/every-operator.onnx, on an input of (index mod 17).
+@Suite("network runtime")
+struct NetworkRuntimeTests {
+    @Test("the every-operator graph computes what ONNX's reference evaluator computes")
+    func everyOperator() throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixturesRoot + "/fuzz/onnx/every-operator.onnx")))
+        let plan = try NetworkPlan(try ONNXModel(bytes: bytes), inputShape: [1, 3, 32, 32])
+        for kernels in [KernelTable.baseline] + (KernelTable.haswellCPU ? [KernelTable.avx2] : []) {
+            let w = Workspace(plan)
+            for i in 0..<w.input.count { w.input[i] = Float(i % 17) }
+            w.run(kernels: kernels)
+            let y = try #require(w.output("y"))
+            #expect(plan.outputShape("y") == [1, 256, 4])
+            let expected: [(Int, Float)] = [(0, 0.510448), (1, 0.560404), (2, 0.500625), (3, 0.587926), (100, 0.513097), (517, 0.566651), (1023, 0.573782)]
+            for (i, v) in expected { #expect(abs(y[i] - v) < 1e-5, "\(kernels.name) y[\(i)] = \(y[i]), reference \(v)") }
+            #expect(abs(y.reduce(0, +) - 559.1758) < 1e-3, "\(kernels.name)")
         }
     }
 }

@@ -84,7 +84,7 @@ struct HostileTests {
     /// The fuzz targets' seeds (and any input a fuzzing run once crashed on, kept beside them)
     /// through each target in the ordinary build: what the sanitizer build of scripts/fuzz.sh
     /// explores stays covered by `swift test`.
-    @Test("every fuzz seed runs through its target", arguments: ["probe", "exif", "icc", "jpeg", "png", "rules"])
+    @Test("every fuzz seed runs through its target", arguments: ["probe", "exif", "icc", "jpeg", "png", "rules", "onnx"])
     func fuzzSeeds(target: String) throws {
         let seeds = root + "/Fixtures/fuzz/" + target
         let count = Self.files(in: seeds).count
