@@ -84,6 +84,11 @@ enum FuzzSeeds {
         put("rules", "escapes.json", Array(#"{"version": 1, "profiles": {"\u00e9\ud83d\ude00": {"description": "a\"b\\c\n"}}}"#.utf8))
         // ONNX: a small graph using every operator the network runtime takes.
         put("onnx", "every-operator.onnx", ONNXSeed.everyOperator())
+        put("onnx", "relu.onnx", ONNXSeed.single(ONNXSeed.node("Relu", ["x"], "y"), weights: [], outDims: [1, 3, 32, 32]))
+        put("onnx", "dense-5x5.onnx", ONNXSeed.single(
+            ONNXSeed.node("Conv", ["x", "w", "b"], "y", ONNXSeed.ints("kernel_shape", [5, 5]) + ONNXSeed.ints("pads", [2, 2, 2, 2])),
+            weights: [ONNXSeed.floats("w", [2, 3, 5, 5], (0..<150).map { Float($0 % 5) * 0.01 }), ONNXSeed.floats("b", [2], [0.5, -0.5])],
+            outDims: [1, 2, 32, 32]))
         return count
     }
 
@@ -136,6 +141,16 @@ enum ONNXSeed {
     static func stringAttr(_ name: String, _ v: String) -> [UInt8] { bytes(5, string(1, name) + string(4, v) + int(20, 3)) }
     static func node(_ op: String, _ inputs: [String], _ output: String, _ attributes: [UInt8] = []) -> [UInt8] {
         bytes(1, inputs.flatMap { string(1, $0) } + string(2, output) + string(3, output) + string(4, op) + attributes)
+    }
+
+    /// A graph of one node from input x [1, 3, 32, 32] to output y.
+    static func single(_ node: [UInt8], weights: [[UInt8]], outDims: [Int]) -> [UInt8] {
+        var graph = string(2, "single") + node
+        for t in weights { graph += bytes(5, t) }
+        let dims = [1, 3, 32, 32].flatMap { bytes(1, int(1, Int64($0))) }
+        graph += bytes(11, string(1, "x") + bytes(2, bytes(1, int(1, 1) + bytes(2, dims))))
+        graph += bytes(12, string(1, "y") + bytes(2, bytes(1, int(1, 1) + bytes(2, outDims.flatMap { bytes(1, int(1, Int64($0))) }))))
+        return int(1, 6) + bytes(8, string(1, "") + int(2, 11)) + bytes(7, graph)
     }
 
     static func everyOperator() -> [UInt8] {
